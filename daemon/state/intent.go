@@ -1,0 +1,37 @@
+package state
+
+// IntentKind names what a user or technician asks the daemon to do.
+type IntentKind string
+
+const (
+	IntentUnlock     IntentKind = "unlock"    // PIN
+	IntentLock       IntentKind = "lock"      //
+	IntentDial       IntentKind = "dial"      // ContactID
+	IntentAnswer     IntentKind = "answer"    //
+	IntentReject     IntentKind = "reject"    //
+	IntentHangUp     IntentKind = "hang-up"   //
+	IntentHold       IntentKind = "hold"      // On
+	IntentMute       IntentKind = "mute"      // On
+	IntentSASVerdict IntentKind = "sas"       // Match
+	IntentAckAlert   IntentKind = "ack-alert" // AlertID
+)
+
+// Intent is one request from the UI or phonectl. Only the fields its Kind
+// names are read. PIN is a secret: the daemon zeroizes the Intent after use
+// and never logs it.
+type Intent struct {
+	Kind      IntentKind `json:"kind"`
+	PIN       []byte     `json:"pin,omitempty"`
+	ContactID string     `json:"contact_id,omitempty"`
+	On        bool       `json:"on,omitempty"`
+	Match     bool       `json:"match,omitempty"`
+	AlertID   string     `json:"alert_id,omitempty"`
+}
+
+// Wipe zeroizes the secret fields of the Intent.
+func (i *Intent) Wipe() {
+	for k := range i.PIN {
+		i.PIN[k] = 0
+	}
+	i.PIN = nil
+}
