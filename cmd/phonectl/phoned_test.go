@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"mehfooz/clock"
+	"mehfooz/daemon/api"
+	"mehfooz/daemon/state"
+)
+
+type fakePhoned struct {
+	hub     *state.Hub
+	intents chan state.Intent
+}
+
+func (f *fakePhoned) Subscribe() (<-chan state.Snapshot, func()) { return f.hub.Subscribe() }
+func (f *fakePhoned) Intent(_ context.Context, in state.Intent) error {
+	if in.Kind == state.IntentAnswer {
+		return fmt.Errorf("answer: %w: no incoming call", api.ErrRejected)
+	}
+	cp := in
+	cp.PIN = append([]byte(nil), in.PIN...)
+	f.intents <- cp
+	return nil
+}
+func (f *fakePhoned) Screenshot(context.Context) ([]byte, error) { return []byte("\x89PNG..."), nil }
+
+func startPhoned(t *testing.T, snap state.Snapshot) (*fakePhoned, string) {
+	t.Helper()
+	sock := filepath.Join(t.TempDir(), "api.sock")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fakePhoned{hub: state.NewHub(clock.Real{}, snap), intents: make(chan state.Intent, 4)}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- api.NewServer(f, slog.New(slog.DiscardHandler), nil).Serve(ctx, ln) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return f, sock
+}
+
+func TestStatusPrintsWhatATechnicianNeeds(t *testing.T) {
+	_, sock := startPhoned(t, state.Snapshot{
+		Board: "sim", DeviceID: "pk-gov-0001",
+		Modem: state.Modem{Phase: state.ModemDataUp, SIM: state.SIMReady, ICCID: "8992********1234", IMSI: "41001*******123",
+			PLMN: "41001", Operator: "Jazz", RAT: "LTE", Bars: 4, RSSIdBm: -71, APN: "gov.secure", IP: "10.20.0.7"},
+		Alerts: []state.Alert{{Kind: state.AlertBaseband, Severity: state.SeverityCritical, Title: "Incoming voice call refused", Text: "RING hung up"}},
+	})
+	e, out, errb := testEnv()
+	if code := run(context.Background(), e, []string{"status", "--socket", sock}); code != 0 {
+		t.Fatalf("status exited %d: %s", code, errb)
+	}
+	for _, want := range []string{"data-up", "ready", "8992********1234", "41001*******123", "Jazz (41001)", "LTE", "4/5 bars, -71 dBm", "apn gov.secure", "ip 10.20.0.7", "[critical] Incoming voice call refused"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("status output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestStatusWaitTimesOutWithReason(t *testing.T) {
+	_, sock := startPhoned(t, state.Snapshot{Modem: state.Modem{Phase: state.ModemSearching}})
+	e, _, errb := testEnv()
+	if code := run(context.Background(), e, []string{"status", "--socket", sock, "--wait", "data-up", "--timeout", "200ms"}); code != 1 {
+		t.Fatalf("exit %d, want 1", code)
+	}
+	if !strings.Contains(errb.String(), `modem still "searching"`) {
+		t.Fatalf("stderr = %q", errb)
+	}
+}
+
+func TestStatusWithoutDaemonSaysSo(t *testing.T) {
+	e, _, errb := testEnv()
+	if code := run(context.Background(), e, []string{"status", "--socket", filepath.Join(t.TempDir(), "none")}); code != 1 {
+		t.Fatalf("exit %d, want 1", code)
+	}
+	if !strings.Contains(errb.String(), "is phoned running?") {
+		t.Fatalf("stderr = %q", errb)
+	}
+}
+
+func TestCallAndUnlockSendIntents(t *testing.T) {
+	f, sock := startPhoned(t, state.Snapshot{})
+	e, _, errb := testEnv()
+	if code := run(context.Background(), e, []string{"call", "--socket", sock, "dial", "pk-gov-0002"}); code != 0 {
+		t.Fatalf("dial exited %d: %s", code, errb)
+	}
+	if in := <-f.intents; in.Kind != state.IntentDial || in.ContactID != "pk-gov-0002" {
+		t.Fatalf("intent = %+v", in)
+	}
+	e.stdin = strings.NewReader("2468\n")
+	if code := run(context.Background(), e, []string{"unlock", "--socket", sock}); code != 0 {
+		t.Fatalf("unlock exited %d: %s", code, errb)
+	}
+	if in := <-f.intents; in.Kind != state.IntentUnlock || string(in.PIN) != "2468" {
+		t.Fatalf("intent = %+v", in)
+	}
+	if code := run(context.Background(), e, []string{"unlock", "--socket", sock, "2468"}); code != 2 {
+		t.Fatalf("PIN on the command line: exit %d, want 2", code)
+	}
+	if code := run(context.Background(), e, []string{"call", "--socket", sock, "answer"}); code != 1 || !strings.Contains(errb.String(), "no incoming call") {
+		t.Fatalf("rejected answer: exit %d, stderr %q", code, errb)
+	}
+	if code := run(context.Background(), e, []string{"call", "--socket", sock, "fly"}); code != 2 {
+		t.Fatalf("unknown action: exit %d, want 2", code)
+	}
+}
+
+func TestScreenshotWritesFile(t *testing.T) {
+	_, sock := startPhoned(t, state.Snapshot{})
+	out := filepath.Join(t.TempDir(), "shot.png")
+	e, _, errb := testEnv()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if code := run(ctx, e, []string{"screenshot", "--socket", sock, "-o", out}); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb)
+	}
+	if b, err := os.ReadFile(out); err != nil || string(b) != "\x89PNG..." {
+		t.Fatalf("file = %q, %v", b, err)
+	}
+}

@@ -1,0 +1,41 @@
+// Package api is phoned's local API: HTTP over a unix socket that only the
+// daemon's own user (root on the handset) may use. It serves the typed state
+// stream of package state (the current Snapshot, or a stream of them as
+// newline-delimited JSON), accepts Intents, and returns a screenshot of the
+// screen. It never listens on a network port: the handset has none.
+//
+// Routes:
+//
+//	GET  /v1/state       the current Snapshot
+//	GET  /v1/watch       the current Snapshot, then every change, one JSON object per line
+//	POST /v1/intent      one Intent; 204 on success, 4xx/5xx with a plain-text reason
+//	GET  /v1/screenshot  the screen as PNG
+package api
+
+import (
+	"context"
+	"errors"
+
+	"mehfooz/daemon/state"
+)
+
+// Backend is what the daemon gives the API.
+type Backend interface {
+	// Subscribe yields the current Snapshot and then every change; cancel ends it.
+	Subscribe() (<-chan state.Snapshot, func())
+	// Intent carries out one request. It returns an error wrapping
+	// ErrRejected for a request that is well formed but refused in the
+	// current state (dial while in a call, unlock when unlocked, ...).
+	Intent(ctx context.Context, in state.Intent) error
+	// Screenshot returns the current screen as PNG.
+	Screenshot(ctx context.Context) ([]byte, error)
+}
+
+// ErrRejected marks an intent the daemon refused in its current state.
+var ErrRejected = errors.New("rejected")
+
+// ErrNoScreen is returned by Screenshot on a daemon that draws no UI.
+var ErrNoScreen = errors.New("no screen")
+
+// maxIntentBytes caps a request body. An Intent is a few short fields.
+const maxIntentBytes = 4 << 10

@@ -1,0 +1,170 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Server serves the local API for one Backend.
+type Server struct {
+	backend Backend
+	log     *slog.Logger
+	// allow decides whether a connecting peer may use the API; see PeerUID.
+	allow func(net.Conn) error
+}
+
+// NewServer returns a Server. allow is called on every new connection and
+// may refuse it; nil allows every peer (tests over a pipe).
+func NewServer(b Backend, log *slog.Logger, allow func(net.Conn) error) *Server {
+	return &Server{backend: b, log: log, allow: allow}
+}
+
+// Serve accepts connections on ln until ctx is cancelled, then closes ln,
+// ends open watches and waits for every handler to return.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/state", s.getState)
+	mux.HandleFunc("GET /v1/watch", s.watch)
+	mux.HandleFunc("POST /v1/intent", s.postIntent)
+	mux.HandleFunc("GET /v1/screenshot", s.screenshot)
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 5 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(shutdown); err != nil {
+			srv.Close()
+		}
+	}()
+	err := srv.Serve(&guardedListener{Listener: ln, allow: s.allow, log: s.log})
+	wg.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return fmt.Errorf("api: serve: %w", err)
+}
+
+func (s *Server) getState(w http.ResponseWriter, r *http.Request) {
+	ch, cancel := s.backend.Subscribe()
+	defer cancel()
+	snap, ok := <-ch
+	if !ok {
+		http.Error(w, "daemon stopping", http.StatusServiceUnavailable)
+		return
+	}
+	writeJSON(w, snap)
+}
+
+func (s *Server) watch(w http.ResponseWriter, r *http.Request) {
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
+		return
+	}
+	ch, cancel := s.backend.Subscribe()
+	defer cancel()
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	enc := json.NewEncoder(w)
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case snap, ok := <-ch:
+			if !ok {
+				return
+			}
+			if err := enc.Encode(snap); err != nil {
+				return
+			}
+			flusher.Flush()
+		}
+	}
+}
+
+func (s *Server) postIntent(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxIntentBytes))
+	if err != nil {
+		http.Error(w, "intent too large", http.StatusRequestEntityTooLarge)
+		return
+	}
+	in, err := DecodeIntent(body)
+	clear(body) // may hold a PIN
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	defer in.Wipe()
+	if err := s.backend.Intent(r.Context(), in); err != nil {
+		code := http.StatusInternalServerError
+		if errors.Is(err, ErrRejected) {
+			code = http.StatusConflict
+		}
+		// The reason names the state that refused it, never a secret.
+		http.Error(w, err.Error(), code)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) screenshot(w http.ResponseWriter, r *http.Request) {
+	png, err := s.backend.Screenshot(r.Context())
+	if err != nil {
+		code := http.StatusInternalServerError
+		if errors.Is(err, ErrNoScreen) {
+			code = http.StatusNotFound
+		}
+		http.Error(w, err.Error(), code)
+		return
+	}
+	w.Header().Set("Content-Type", "image/png")
+	w.Write(png)
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(v); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(buf.Bytes())
+}
+
+// guardedListener refuses connections from peers the allow func rejects.
+type guardedListener struct {
+	net.Listener
+	allow func(net.Conn) error
+	log   *slog.Logger
+}
+
+func (l *guardedListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil || l.allow == nil {
+			return c, err
+		}
+		if err := l.allow(c); err != nil {
+			l.log.Warn("local api: refused peer", "err", err)
+			c.Close()
+			continue
+		}
+		return c, nil
+	}
+}
