@@ -1,0 +1,96 @@
+// Package daemon is phoned: it wires the handset's subsystems (modem, link to
+// the exchange, calls, keystore, screen) to one state Hub, routes the
+// Intents of the UI and of phonectl to the subsystem that owns them, and
+// serves the local API. It holds no protocol logic itself. The init duties
+// of PID 1 live in daemon/init; the typed state stream in daemon/state.
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"mehfooz/clock"
+	"mehfooz/daemon/api"
+	"mehfooz/daemon/state"
+)
+
+// Daemon is one running phoned.
+type Daemon struct {
+	clock clock.Clock
+	log   *slog.Logger
+	hub   *state.Hub
+
+	mu       sync.Mutex
+	handlers map[state.IntentKind]IntentHandler
+	screen   func(context.Context) ([]byte, error)
+	alerts   alertBook
+}
+
+// IntentHandler carries out one kind of Intent. It returns an error wrapping
+// api.ErrRejected when the request is refused in the current state.
+type IntentHandler func(ctx context.Context, in state.Intent) error
+
+// New returns a Daemon publishing initial as its first Snapshot.
+func New(c clock.Clock, log *slog.Logger, initial state.Snapshot) *Daemon {
+	d := &Daemon{
+		clock:    c,
+		log:      log,
+		hub:      state.NewHub(c, initial),
+		handlers: make(map[state.IntentKind]IntentHandler),
+	}
+	d.Handle(state.IntentAckAlert, d.ackAlert)
+	return d
+}
+
+// Hub is the daemon's state stream; subsystems publish through Update.
+func (d *Daemon) Hub() *state.Hub { return d.hub }
+
+// Handle routes Intents of kind k to h, replacing any earlier handler.
+func (d *Daemon) Handle(k state.IntentKind, h IntentHandler) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.handlers[k] = h
+}
+
+// SetScreen installs the function that renders the current screen as PNG.
+func (d *Daemon) SetScreen(f func(context.Context) ([]byte, error)) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.screen = f
+}
+
+// Subscribe implements api.Backend.
+func (d *Daemon) Subscribe() (<-chan state.Snapshot, func()) { return d.hub.Subscribe() }
+
+// Intent implements api.Backend and is what the UI calls too. The Intent's
+// secrets are wiped when it returns.
+func (d *Daemon) Intent(ctx context.Context, in state.Intent) error {
+	defer in.Wipe()
+	d.mu.Lock()
+	h := d.handlers[in.Kind]
+	d.mu.Unlock()
+	if h == nil {
+		return fmt.Errorf("%s: %w: this handset does not do that now", in.Kind, api.ErrRejected)
+	}
+	if err := h(ctx, in); err != nil {
+		// Never log the Intent itself: it may carry a PIN.
+		d.log.Info("intent refused", "kind", in.Kind, "err", err)
+		return err
+	}
+	return nil
+}
+
+// Screenshot implements api.Backend.
+func (d *Daemon) Screenshot(ctx context.Context) ([]byte, error) {
+	d.mu.Lock()
+	f := d.screen
+	d.mu.Unlock()
+	if f == nil {
+		return nil, api.ErrNoScreen
+	}
+	return f(ctx)
+}
+
+var _ api.Backend = (*Daemon)(nil)
