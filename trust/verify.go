@@ -1,0 +1,167 @@
+package trust
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"time"
+
+	"mehfooz/clock"
+)
+
+// MaxCertificateSize caps a DER certificate from the network; ours are about
+// 600 bytes.
+const MaxCertificateSize = 8 << 10
+
+// Verifier checks certificates against the one enrollment CA, at the time
+// its Clock gives (not the host's: a handset's clock comes from the network
+// and tests move it). It is safe for concurrent use.
+type Verifier struct {
+	ca   *x509.Certificate
+	pool *x509.CertPool
+	clk  clock.Clock
+}
+
+// NewVerifier returns a Verifier anchored at ca, which must be a P-384 CA
+// certificate.
+func NewVerifier(ca *x509.Certificate, clk clock.Clock) (*Verifier, error) {
+	if ca == nil || !ca.IsCA || !ca.BasicConstraintsValid {
+		return nil, fmt.Errorf("trust: new verifier: anchor is not a CA certificate")
+	}
+	if !isP384(ca) {
+		return nil, fmt.Errorf("trust: new verifier: %w", ErrKeyType)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(ca)
+	return &Verifier{ca: ca, pool: pool, clk: clk}, nil
+}
+
+// CA returns the anchor certificate.
+func (v *Verifier) CA() *x509.Certificate { return v.ca }
+
+// Pool returns a pool holding only the anchor, for tls.Config.RootCAs and
+// pion's SetDTLSRootCAs/SetDTLSClientCAs. Those check with the host clock;
+// run Device on the peer certificate as well for the clock-aware verdict.
+func (v *Verifier) Pool() *x509.CertPool { return v.pool }
+
+// Now is the Verifier's notion of the current time.
+func (v *Verifier) Now() time.Time { return v.clk.Now() }
+
+// Device verifies a handset certificate now and returns its device ID.
+func (v *Verifier) Device(leaf *x509.Certificate) (DeviceID, error) {
+	if err := v.Verify(leaf, RoleDevice, v.clk.Now()); err != nil {
+		return "", err
+	}
+	return DeviceID(leaf.Subject.CommonName), nil
+}
+
+// DeviceRaw is Device for the raw certificates a TLS or DTLS peer sent (only
+// the first, the leaf, is used: our chains are one level deep). Use it from
+// tls.Config.VerifyPeerCertificate with ClientAuth RequireAnyClientCert, so
+// the verdict uses this Verifier's clock and sentinels.
+func (v *Verifier) DeviceRaw(rawCerts [][]byte) (DeviceID, *x509.Certificate, error) {
+	leaf, err := ParseLeaf(rawCerts)
+	if err != nil {
+		return "", nil, err
+	}
+	id, err := v.Device(leaf)
+	return id, leaf, err
+}
+
+// Technician verifies a technician certificate now and returns the name.
+func (v *Verifier) Technician(leaf *x509.Certificate) (string, error) {
+	if err := v.Verify(leaf, RoleTechnician, v.clk.Now()); err != nil {
+		return "", err
+	}
+	return leaf.Subject.CommonName, nil
+}
+
+// ParseLeaf parses the first of rawCerts with a size cap.
+func ParseLeaf(rawCerts [][]byte) (*x509.Certificate, error) {
+	if len(rawCerts) == 0 || len(rawCerts[0]) == 0 {
+		return nil, ErrUnenrolled
+	}
+	if len(rawCerts[0]) > MaxCertificateSize {
+		return nil, fmt.Errorf("%w: certificate of %d bytes", ErrUnenrolled, len(rawCerts[0]))
+	}
+	leaf, err := x509.ParseCertificate(rawCerts[0])
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnenrolled, err)
+	}
+	return leaf, nil
+}
+
+// Verify checks that leaf was issued by the CA for role and is valid at
+// time at: chain, then validity, then key type, then usages, then role and
+// subject. Each failure wraps one sentinel of this package.
+func (v *Verifier) Verify(leaf *x509.Certificate, role Role, at time.Time) error {
+	if leaf == nil {
+		return ErrUnenrolled
+	}
+	// Check the chain at a time inside the leaf's validity, so a certificate
+	// from another CA is reported as such even when it is also expired;
+	// validity is judged below with our own clock and sentinels.
+	t := at
+	if t.Before(leaf.NotBefore) {
+		t = leaf.NotBefore
+	}
+	if t.After(leaf.NotAfter) {
+		t = leaf.NotAfter
+	}
+	_, err := leaf.Verify(x509.VerifyOptions{
+		Roots:       v.pool,
+		CurrentTime: t,
+		KeyUsages:   []x509.ExtKeyUsage{x509.ExtKeyUsageAny},
+	})
+	var inv x509.CertificateInvalidError
+	switch {
+	case err == nil:
+	case errors.As(err, &inv) && inv.Reason == x509.Expired:
+		// The leaf is inside its validity at t, so the CA is not.
+		if at.Before(v.ca.NotBefore) {
+			return fmt.Errorf("%w: enrollment CA valid from %s", ErrNotYetValid, v.ca.NotBefore.UTC().Format(time.RFC3339))
+		}
+		return fmt.Errorf("%w: enrollment CA expired %s", ErrExpired, v.ca.NotAfter.UTC().Format(time.RFC3339))
+	default:
+		return fmt.Errorf("%w: %v", ErrWrongCA, err)
+	}
+	if at.Before(leaf.NotBefore) {
+		return fmt.Errorf("%w: valid from %s, now %s", ErrNotYetValid, leaf.NotBefore.UTC().Format(time.RFC3339), at.UTC().Format(time.RFC3339))
+	}
+	if at.After(leaf.NotAfter) {
+		return fmt.Errorf("%w: expired %s, now %s", ErrExpired, leaf.NotAfter.UTC().Format(time.RFC3339), at.UTC().Format(time.RFC3339))
+	}
+	if at.Before(v.ca.NotBefore) || at.After(v.ca.NotAfter) {
+		return fmt.Errorf("%w: enrollment CA outside its validity", ErrExpired)
+	}
+	if !isP384(leaf) {
+		return fmt.Errorf("%w: %v", ErrKeyType, leaf.PublicKeyAlgorithm)
+	}
+	if !role.Usage().matches(leaf) {
+		return fmt.Errorf("%w: want those of role %s", ErrWrongEKU, role)
+	}
+	if leaf.IsCA || len(leaf.Subject.OrganizationalUnit) != 1 || Role(leaf.Subject.OrganizationalUnit[0]) != role {
+		return fmt.Errorf("%w: want %s, have OU %q", ErrWrongRole, role, leaf.Subject.OrganizationalUnit)
+	}
+	switch role {
+	case RoleDevice, RoleTechnician:
+		if !validName(leaf.Subject.CommonName) {
+			return fmt.Errorf("%w: subject CN %q", ErrBadDeviceID, leaf.Subject.CommonName)
+		}
+	}
+	return nil
+}
+
+func isP384(c *x509.Certificate) bool {
+	k, ok := c.PublicKey.(*ecdsa.PublicKey)
+	return ok && k.Curve == elliptic.P384()
+}
+
+// RenewalDue reports whether a certificate has less than a third of its
+// lifetime left at now, the point where the handset asks for a new one.
+func RenewalDue(c *x509.Certificate, now time.Time) bool {
+	life := c.NotAfter.Sub(c.NotBefore)
+	return c.NotAfter.Sub(now) < life/3
+}
