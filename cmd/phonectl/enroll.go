@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"mehfooz/trust"
+	"mehfooz/trust/atomicfile"
+	"mehfooz/trust/ca"
+	"mehfooz/trust/enroll"
+)
+
+func init() {
+	register(command{path: []string{"enroll"}, summary: "turn a handset's certificate request into its device certificate", run: runEnroll})
+}
+
+func runEnroll(_ context.Context, e *env, args []string) error {
+	fs := flags(e, "enroll", "--ca DIR --request FILE|- [--out FILE] [--validity 720h] [--renew CERT]")
+	dir := caDirFlag(fs)
+	passFile := passphraseFlag(fs)
+	reqPath := fs.String("request", "", "the handset's certificate request, PEM or DER; - reads stdin (required)")
+	out := fs.String("out", "", "write the certificate (PEM) here; default stdout")
+	validity := fs.Duration("validity", ca.DeviceValidity, "certificate lifetime")
+	renew := fs.String("renew", "", "renew: the device's current certificate (PEM); the request must carry the same ID and key")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	if *reqPath == "" {
+		return fmt.Errorf("%w: --request is required", errUsage)
+	}
+	if *validity <= 0 || *validity > ca.MaxValidity {
+		return fmt.Errorf("%w: --validity must be in (0, %v]", errUsage, ca.MaxValidity)
+	}
+	var raw []byte
+	var err error
+	if *reqPath == "-" {
+		raw, err = io.ReadAll(io.LimitReader(e.stdin, enroll.MaxRequestSize+1))
+	} else {
+		raw, err = os.ReadFile(*reqPath)
+	}
+	if err != nil {
+		return fmt.Errorf("read request: %w", err)
+	}
+	req, err := enroll.ParseRequest(raw)
+	if err != nil {
+		return err
+	}
+	a, err := openCA(e, *dir, *passFile)
+	if err != nil {
+		return err
+	}
+	var c *x509.Certificate
+	if *renew != "" {
+		b, err := os.ReadFile(*renew)
+		if err != nil {
+			return fmt.Errorf("read current certificate: %w", err)
+		}
+		cur, err := ca.ParseCertificatePEM(b)
+		if err != nil {
+			return fmt.Errorf("current certificate %s: %w", *renew, err)
+		}
+		c, err = a.Renew(cur, req, *validity)
+	} else {
+		c, err = a.IssueDevice(req, *validity)
+	}
+	if err != nil {
+		return err
+	}
+	pem := ca.EncodeCertificatePEM(c)
+	report := e.stdout
+	if *out == "" {
+		if _, err := e.stdout.Write(pem); err != nil {
+			return err
+		}
+		report = e.stderr
+	} else if err := atomicfile.Write(*out, pem, 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(report, "enrolled %s until %s\n  fingerprint %s (for its directory entry)\n", req.ID, c.NotAfter.Format(time.RFC3339), trust.FingerprintOf(c.Raw))
+	return nil
+}
