@@ -9,6 +9,8 @@
 // repaint costs a mask blend per glyph.
 package text
 
+//go:generate go run ./internal/arabicgen -o arabic_table.go
+
 import (
 	_ "embed"
 	"fmt"
