@@ -49,7 +49,7 @@ const (
 )
 
 var names = [count]string{
-	None: "none",
+	None:   "none",
 	Digit0: "0", Digit1: "1", Digit2: "2", Digit3: "3", Digit4: "4",
 	Digit5: "5", Digit6: "6", Digit7: "7", Digit8: "8", Digit9: "9",
 	Star: "*", Hash: "#",
