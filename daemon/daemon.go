@@ -26,6 +26,9 @@ type Daemon struct {
 	handlers map[state.IntentKind]IntentHandler
 	screen   func(context.Context) ([]byte, error)
 	alerts   alertBook
+
+	// wg counts intent goroutines started for the UI; Wait waits for them.
+	wg sync.WaitGroup
 }
 
 // IntentHandler carries out one kind of Intent. It returns an error wrapping
@@ -94,3 +97,7 @@ func (d *Daemon) Screenshot(ctx context.Context) ([]byte, error) {
 }
 
 var _ api.Backend = (*Daemon)(nil)
+
+// Wait waits for the work the daemon started on behalf of its services
+// (intents from the UI). Call it after the services have stopped.
+func (d *Daemon) Wait() { d.wg.Wait() }

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"image"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"mehfooz/clock"
+	"mehfooz/daemon"
+	"mehfooz/daemon/api"
+	"mehfooz/daemon/pid1"
+	"mehfooz/daemon/state"
+	"mehfooz/ui"
+)
+
+// run boots, starts the subsystems, waits for the end and shuts down. As
+// process 1 it never returns on success: Shutdown powers off or reboots.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	o, err := parse(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "phoned:", err)
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: o.logLevel}))
+	clk := clock.Real{}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sys, err := pid1.Boot(ctx, pid1.Config{Board: o.board, Log: log, Clock: clk, Console: stdout})
+	if err != nil {
+		// Boot goes on after a failed duty; the handset shows the rest.
+		log.Error("boot", "err", err)
+	}
+	defer sys.Close()
+
+	if err := os.MkdirAll(o.dataDir, 0o700); err != nil {
+		log.Error("data folder", "err", err)
+	}
+	d := daemon.New(clk, log, state.Snapshot{Board: o.board.Name, Lock: state.Lock{}})
+	services, err := openServices(o, d, sys, log)
+	if err != nil {
+		log.Error("open devices", "err", err)
+		return shutdown(sys, pid1.Poweroff, log)
+	}
+
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		(&pid1.Supervisor{Log: log, Clock: clk}).Run(ctx, services...)
+	}()
+	action := sys.Wait(ctx)
+	log.Info("stopping", "action", action)
+	cancel()
+	wg.Wait()
+	d.Wait()
+	return shutdown(sys, action, log)
+}
+
+// shutdown ends the system; for a plain process it returns the exit code.
+func shutdown(sys *pid1.System, a pid1.Action, log *slog.Logger) int {
+	for {
+		err := sys.Shutdown(a)
+		if err == nil {
+			return 0
+		}
+		// Process 1 must never exit: keep trying.
+		log.Error("shutdown", "err", err)
+	}
+}
+
+// openServices opens what the board names and returns phoned's subsystems.
+func openServices(o *options, d *daemon.Daemon, sys *pid1.System, log *slog.Logger) ([]pid1.Service, error) {
+	var ready sync.Once
+	markReady := func() { ready.Do(sys.Ready) }
+
+	display, err := openDisplay(o)
+	if err != nil {
+		return nil, err
+	}
+	services := []pid1.Service{
+		d.APIService(func() (net.Listener, error) { return listenUnix(o.socket) }, api.SameUser(os.Getuid())),
+		d.UIService(display, nil, markReady),
+	}
+	return services, nil
+}
+
+// openDisplay returns the sim board's in-memory screen.
+func openDisplay(o *options) (ui.Display, error) {
+	var w, h int
+	if _, err := fmt.Sscanf(o.screen, "%dx%d", &w, &h); err != nil || w < 120 || h < 120 || w > 4096 || h > 4096 {
+		return nil, fmt.Errorf("--screen %q: want WIDTHxHEIGHT", o.screen)
+	}
+	return ui.ImageDisplay(image.NewRGBA(image.Rect(0, 0, w, h))), nil
+}
+
+// listenUnix listens on a fresh unix socket that only our user may use.
+func listenUnix(path string) (net.Listener, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		ln.Close()
+		return nil, err
+	}
+	return ln, nil
+}

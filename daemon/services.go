@@ -1,0 +1,78 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"net"
+
+	"mehfooz/daemon/api"
+	"mehfooz/daemon/pid1"
+	"mehfooz/daemon/state"
+	"mehfooz/ui"
+	"mehfooz/ui/key"
+)
+
+// APIService serves the local API. listen is called on every (re)start, so
+// a restarted service gets a fresh socket; allow checks each peer.
+func (d *Daemon) APIService(listen func() (net.Listener, error), allow func(net.Conn) error) pid1.Service {
+	return pid1.Service{Name: "api", Run: func(ctx context.Context) error {
+		ln, err := listen()
+		if err != nil {
+			return fmt.Errorf("api: listen: %w", err)
+		}
+		return api.NewServer(d, d.log.With("subsystem", "api"), allow).Serve(ctx, ln)
+	}}
+}
+
+// UIService draws the screen on display and reads keys. firstFrame, if not
+// nil, is called once, after the first frame was drawn.
+func (d *Daemon) UIService(display ui.Display, keys <-chan key.Key, firstFrame func()) pid1.Service {
+	return pid1.Service{Name: "ui", Run: func(ctx context.Context) error {
+		snaps, cancel := d.hub.Subscribe()
+		defer cancel()
+		app, err := ui.New(ui.Config{
+			Display:   &firstFlush{Display: display, done: firstFrame},
+			Snapshots: snaps,
+			Keys:      keys,
+			Send:      d.uiIntent(ctx),
+			Clock:     d.clock,
+			Log:       d.log.With("subsystem", "ui"),
+		})
+		if err != nil {
+			return err
+		}
+		d.SetScreen(app.Screenshot)
+		defer d.SetScreen(nil)
+		return app.Run(ctx)
+	}}
+}
+
+// uiIntent hands the UI's intents to the daemon without blocking the UI
+// goroutine: a dial or an unlock may take a while.
+func (d *Daemon) uiIntent(ctx context.Context) func(state.Intent) {
+	return func(in state.Intent) {
+		d.wg.Add(1)
+		go func() {
+			defer d.wg.Done()
+			if err := d.Intent(ctx, in); err != nil {
+				d.log.Debug("ui intent", "kind", in.Kind, "err", err)
+			}
+		}()
+	}
+}
+
+// firstFlush calls done after the first frame reached the display.
+type firstFlush struct {
+	ui.Display
+	done func()
+}
+
+func (f *firstFlush) Flush(frame *image.RGBA, rects []image.Rectangle) error {
+	err := f.Display.Flush(frame, rects)
+	if err == nil && f.done != nil {
+		f.done()
+		f.done = nil
+	}
+	return err
+}
