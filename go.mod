@@ -20,6 +20,7 @@ require (
 	github.com/pion/transport/v5 v5.1.4 // indirect
 	github.com/pion/turn/v5 v5.1.3 // indirect
 	github.com/pion/webrtc/v4 v4.2.26 // indirect
+	github.com/pkg/errors v0.9.1 // indirect
 	github.com/thesyncim/gopus v0.1.2 // indirect
 	github.com/warthog618/modem v0.4.0 // indirect
 	github.com/wlynxg/anet v0.0.5 // indirect
