@@ -1,0 +1,319 @@
+package voice
+
+import (
+	"crypto/mlkem"
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+
+	"github.com/pion/webrtc/v4"
+
+	"mehfooz/voice/internal/wipe"
+	"mehfooz/voice/sas"
+	"mehfooz/voice/setup"
+)
+
+// newCallPeer builds c's peer connection with this call's relay credentials
+// and wires its callbacks to the Phone. It runs in a setup job.
+func (p *Phone) newCallPeer(c *call) (*peer, error) {
+	servers, err := p.cfg.TURN(c.ctx)
+	if err != nil {
+		return nil, fmt.Errorf("voice: TURN credentials: %w", err)
+	}
+	pr, err := newPeer(peerConfig{
+		id: p.cfg.Identity, roots: p.cfg.Roots, turnRoots: p.cfg.TURNRoots, ice: servers,
+		log: p.log.With("call", c.idHex()), srtpProfiles: p.cfg.test.srtpProfiles,
+	})
+	if err != nil {
+		return nil, err
+	}
+	// pion runs each handler in a goroutine of its own, so events can arrive
+	// out of order: the handler reads the current state when it runs.
+	pr.pc.OnConnectionStateChange(func(webrtc.PeerConnectionState) { p.post(c, pcChanged{c}) })
+	pr.pc.OnTrack(func(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) { p.post(c, trackArrived{c, t, r}) })
+	return pr, nil
+}
+
+// buildOffer is the caller's setup job: peer connection, offer, candidates.
+func (p *Phone) buildOffer(c *call) {
+	pr, err := p.newCallPeer(c)
+	if err != nil {
+		p.post(c, jobFailed{c, err})
+		return
+	}
+	sdp, err := func() (string, error) {
+		offer, err := pr.pc.CreateOffer(nil)
+		if err != nil {
+			return "", err
+		}
+		if err := pr.pc.SetLocalDescription(offer); err != nil {
+			return "", err
+		}
+		return gather(c.ctx, pr.pc)
+	}()
+	if err != nil {
+		pr.pc.Close()
+		p.post(c, jobFailed{c, fmt.Errorf("voice: offer: %w", err)})
+		return
+	}
+	if !p.handOver(c, offerReady{c: c, peer: pr, sdp: sdp}) {
+		pr.pc.Close()
+	}
+}
+
+// handOver posts ev and reports whether the Phone took it.
+func (p *Phone) handOver(c *call, ev event) bool {
+	select {
+	case p.events <- ev:
+		return true
+	case <-c.ctx.Done():
+		return false
+	}
+}
+
+type jobFailed struct {
+	c   *call
+	err error
+}
+
+func (e jobFailed) handle(p *Phone) {
+	if p.call != e.c {
+		return
+	}
+	var se *SecurityError
+	if errors.As(e.err, &se) {
+		p.refuse(e.c, se.Check, se.Err)
+		return
+	}
+	kind := EndNetwork
+	if e.c.outgoing && e.c.phase == PhaseDialing {
+		kind = EndUnreachable
+	}
+	p.finish(e.c, EndReason{Kind: kind, Detail: e.err.Error()}, setup.KindHangUp, string(kind))
+}
+
+type offerReady struct {
+	c    *call
+	peer *peer
+	sdp  string
+}
+
+func (e offerReady) handle(p *Phone) {
+	c := e.c
+	if p.call != c { // ended meanwhile: the teardown waits for nobody to close this
+		e.peer.pc.Close()
+		return
+	}
+	c.peer = e.peer
+	p.spawn(c, func() { drainRTCP(c.peer.sender.ReadRTCP) })
+	dk, err := mlkem.GenerateKey1024()
+	if err != nil {
+		p.finish(c, EndReason{Kind: EndNetwork, Detail: err.Error()}, 0, "")
+		return
+	}
+	c.keys.dk = dk
+	c.keys.myNonce = sas.NewNonce()
+	m := p.msg(c, setup.KindInvite)
+	m.SDP = e.sdp
+	m.KEM = dk.EncapsulationKey().Bytes()
+	m.SAS = sas.Commit(c.id[:], c.keys.myNonce)
+	if p.cfg.test.noInnerLayer {
+		m.KEM = nil
+	}
+	c.invite = p.enqueue(c, m)
+	p.arm(c, p.to.Dial, "ringing")
+}
+
+// buildAnswer is the callee's setup job: peer connection, the caller's
+// offer, our answer, candidates, and the ML-KEM encapsulation.
+func (p *Phone) buildAnswer(c *call) {
+	if err := setup.CheckSDPFingerprint(c.offer, c.peerFP); err != nil {
+		p.post(c, jobFailed{c, &SecurityError{Check: CheckSDPFingerprint, Err: err}})
+		return
+	}
+	ek, err := mlkem.NewEncapsulationKey1024(c.peerKEM)
+	if err != nil {
+		p.post(c, jobFailed{c, &SecurityError{Check: CheckNoInnerLayer, Err: err}})
+		return
+	}
+	pr, err := p.newCallPeer(c)
+	if err != nil {
+		p.post(c, jobFailed{c, err})
+		return
+	}
+	sdp, err := func() (string, error) {
+		if err := pr.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: c.offer}); err != nil {
+			return "", err
+		}
+		answer, err := pr.pc.CreateAnswer(nil)
+		if err != nil {
+			return "", err
+		}
+		if err := pr.pc.SetLocalDescription(answer); err != nil {
+			return "", err
+		}
+		return gather(c.ctx, pr.pc)
+	}()
+	if err != nil {
+		pr.pc.Close()
+		p.post(c, jobFailed{c, fmt.Errorf("voice: answer: %w", err)})
+		return
+	}
+	secret, ct := ek.Encapsulate()
+	if !p.handOver(c, answerReady{c: c, peer: pr, sdp: sdp, ct: ct, secret: secret}) {
+		pr.pc.Close()
+		wipe.Bytes(secret)
+	}
+}
+
+type answerReady struct {
+	c          *call
+	peer       *peer
+	sdp        string
+	ct, secret []byte
+}
+
+func (e answerReady) handle(p *Phone) {
+	c := e.c
+	if p.call != c {
+		e.peer.pc.Close()
+		wipe.Bytes(e.secret)
+		return
+	}
+	c.peer = e.peer
+	p.spawn(c, func() { drainRTCP(c.peer.sender.ReadRTCP) })
+	c.keys.kemSecret = e.secret
+	c.keys.myNonce = sas.NewNonce()
+	m := p.msg(c, setup.KindAnswer)
+	m.SDP = e.sdp
+	m.KEM = e.ct
+	m.SAS = c.keys.myNonce
+	c.answer = p.enqueue(c, m)
+	p.arm(c, p.to.Connect, "connect")
+}
+
+// pcChanged: pion reports a new connection state.
+type pcChanged struct{ c *call }
+
+func (e pcChanged) handle(p *Phone) {
+	c := e.c
+	if p.call != c || c.peer == nil {
+		return
+	}
+	st := c.peer.pc.ConnectionState()
+	p.log.Debug("peer connection", "call", c.idHex(), "state", st)
+	switch st {
+	case webrtc.PeerConnectionStateConnected:
+		p.onConnected(c)
+	case webrtc.PeerConnectionStateFailed, webrtc.PeerConnectionStateClosed:
+		if c.keys.opener == nil && c.peer.pc.SCTP().Transport().State() != webrtc.DTLSTransportStateConnected {
+			// Never connected: ICE reached the peer, so DTLS refused it (a
+			// rejected side sees the close_notify and goes Closed, pion.md §1(b)).
+			if c.peer.pc.ICEConnectionState() == webrtc.ICEConnectionStateConnected ||
+				c.peer.pc.SCTP().Transport().State() == webrtc.DTLSTransportStateFailed ||
+				st == webrtc.PeerConnectionStateClosed {
+				p.refuse(c, dtlsCheck(c.peer.plog.lines()), fmt.Errorf("DTLS handshake failed: %v", c.peer.plog.lines()))
+				return
+			}
+		}
+		p.finish(c, EndReason{Kind: EndNetwork, Detail: "peer connection " + st.String()}, setup.KindHangUp, string(EndNetwork))
+	}
+}
+
+// onConnected checks what DTLS negotiated, derives the call keys and starts
+// the audio. Until it has run, no frame is sealed or opened.
+func (p *Phone) onConnected(c *call) {
+	if c.keys.opener != nil { // back after an ICE restart
+		p.holdPhase(c)
+		return
+	}
+	// pion checked the certificate against the SDP fingerprint and the CA;
+	// check again that it is the whitelisted one the signed message named.
+	// (Read here, never in a DTLSTransport callback: pion.md §1(b)3.)
+	der := c.peer.pc.SCTP().Transport().GetRemoteCertificate()
+	if fp := sha256.Sum256(der); subtle.ConstantTimeCompare(fp[:], c.peerFP[:]) != 1 {
+		p.refuse(c, CheckDTLSCertificate, errors.New("DTLS peer certificate is not the whitelisted one"))
+		return
+	}
+	if err := checkNegotiated(c.peer.pc); err != nil {
+		p.refuse(c, err.Check, err.Err)
+		return
+	}
+	binding, err := c.peer.bind.get()
+	if err != nil {
+		p.refuse(c, CheckDTLSBinding, err)
+		return
+	}
+	if err := c.deriveKeys(binding); err != nil {
+		p.refuse(c, CheckDTLSBinding, err)
+		return
+	}
+	p.disarm(c)
+	if c.outgoing {
+		// Reveal only now: DTLS and ML-KEM have fixed the keys, so the
+		// nonce comes too late for anyone to steer the code (package sas).
+		m := p.msg(c, setup.KindReveal)
+		m.SAS = c.keys.myNonce
+		p.enqueue(c, m)
+		p.showSAS(c)
+	} else if c.keys.peerNonce != nil {
+		p.showSAS(c)
+	} else {
+		p.arm(c, p.to.Reveal, "reveal")
+	}
+	if c.end != nil {
+		return
+	}
+	p.setPhase(c, PhaseConnected)
+	stream, err := p.cfg.Media.Open(CallInfo{CallID: c.idHex(), PeerID: c.peerID})
+	if err != nil {
+		p.finish(c, EndReason{Kind: EndNetwork, Detail: "audio: " + err.Error()}, setup.KindHangUp, string(EndNetwork))
+		return
+	}
+	c.stream = stream
+	p.spawn(c, func() { p.sendLoop(c) })
+	p.spawn(c, func() { p.statsLoop(c) })
+	if c.remote != nil {
+		p.spawn(c, func() { p.recvLoop(c) })
+	}
+}
+
+// checkNegotiated confirms the DTLS cipher suite and SRTP profile: our
+// settings allow nothing else, and this proves it on every call.
+func checkNegotiated(pc *webrtc.PeerConnection) *SecurityError {
+	for _, s := range pc.GetStats() {
+		ts, ok := s.(webrtc.TransportStats)
+		if !ok {
+			continue
+		}
+		if ts.SRTPCipher != "SRTP_AEAD_AES_256_GCM" {
+			return &SecurityError{Check: CheckSRTPProfile, Err: fmt.Errorf("negotiated %q", ts.SRTPCipher)}
+		}
+		if ts.DTLSCipher != "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384" {
+			return &SecurityError{Check: CheckDTLSParameters, Err: fmt.Errorf("negotiated %q", ts.DTLSCipher)}
+		}
+		return nil
+	}
+	return &SecurityError{Check: CheckSRTPProfile, Err: errors.New("no transport statistics")}
+}
+
+// trackArrived: the peer's audio track is here.
+type trackArrived struct {
+	c *call
+	t *webrtc.TrackRemote
+	r *webrtc.RTPReceiver
+}
+
+func (e trackArrived) handle(p *Phone) {
+	c := e.c
+	if p.call != c || c.remote != nil {
+		return
+	}
+	c.remote = e.t
+	c.remoteSSRC.Store(uint32(e.t.SSRC()))
+	p.spawn(c, func() { drainRTCP(e.r.ReadRTCP) })
+	if c.stream != nil {
+		p.spawn(c, func() { p.recvLoop(c) })
+	}
+}
