@@ -41,6 +41,11 @@ func (e inbound) handle(p *Phone) {
 	case s.FromFP != c.peerFP:
 		p.refuse(c, CheckPeer, fmt.Errorf("%s signed by another certificate than the call's", s.Kind))
 		return
+	case s.Ref != c.invite && s.Kind == setup.KindRefuse:
+		// The peer refused an invite that differs from ours: it was altered
+		// on the way. The refusal is signed, so the peer did say it.
+		p.finish(c, peerEnd(s), 0, "")
+		return
 	case s.Ref != c.invite:
 		p.refuse(c, CheckSequence, fmt.Errorf("%s refers to another invite", s.Kind))
 		return
@@ -107,11 +112,19 @@ func (p *Phone) refused(e inbound, err error) {
 	if p.cfg.OnRefusal != nil {
 		p.cfg.OnRefusal(Refusal{From: from, Kind: kind, Check: check, Err: err})
 	}
-	if perr != nil || m.Kind != setup.KindInvite || check == CheckReplay || check == CheckStale || check == CheckRetargeted {
+	if perr != nil || check == CheckReplay || check == CheckStale || check == CheckRetargeted {
+		return // a copy carries nothing new; a message for someone else is not ours to answer
+	}
+	if c := p.call; c != nil && c.id == m.CallID && c.peerID == m.From {
+		if m.Kind != setup.KindInvite {
+			// Someone altered or forged a message of this call: end it,
+			// loudly, rather than carry on with a tampered setup.
+			p.refuse(c, check, err)
+		}
 		return
 	}
-	if c := p.call; c != nil && c.id == m.CallID {
-		return // never let a forged copy end a call in progress
+	if m.Kind != setup.KindInvite {
+		return
 	}
 	r := &setup.Message{
 		Kind: setup.KindRefuse, CallID: m.CallID, To: m.From, ToFP: m.FromFP, Seq: 1,

@@ -9,4 +9,5 @@ type testKnobs struct {
 	srtpProfiles []dtls.SRTPProtectionProfile // offer these SRTP profiles instead of AEAD_AES_256_GCM only
 	noInnerLayer bool                         // invite without an ML-KEM key
 	sendUnsealed bool                         // send frames without the inner layer
+	badReveal    bool                         // reveal another SAS nonce than the one committed to
 }

@@ -255,6 +255,9 @@ func (p *Phone) onConnected(c *call) {
 		// nonce comes too late for anyone to steer the code (package sas).
 		m := p.msg(c, setup.KindReveal)
 		m.SAS = c.keys.myNonce
+		if p.cfg.test.badReveal {
+			m.SAS = sas.NewNonce()
+		}
 		p.enqueue(c, m)
 		p.showSAS(c)
 	} else if c.keys.peerNonce != nil {

@@ -127,9 +127,9 @@ type request struct {
 func (r request) handle(*Phone) { r.done <- r.fn() }
 
 func (p *Phone) do(fn func() error) error {
-	select {
+	select { // before Run starts, wait for it
 	case <-p.running:
-	default:
+	case <-p.stopped:
 		return ErrStopped
 	}
 	r := request{fn: fn, done: make(chan error, 1)}

@@ -66,21 +66,35 @@ func (s *pionScope) Errorf(format string, args ...any) {
 }
 
 // dtlsCheck names the security check behind a failed DTLS handshake from
-// what pion logged, most specific first. The texts are pion/dtls v3 error
-// strings and Go x509 verification errors.
+// what pion logged about it, most specific first. The texts are pion/dtls v3
+// errors and alerts and Go x509 verification errors. A side that receives a
+// fatal InsufficientSecurity alert only learns that the peer could not meet
+// one of our parameters (SRTP profile, cipher suite, curve, extended master
+// secret); the side that sends it names the parameter.
 func dtlsCheck(lines []string) Check {
-	all := strings.ToLower(strings.Join(lines, "\n"))
+	var hs []string
+	for _, l := range lines {
+		if strings.Contains(l, "handshake error") || strings.Contains(l, "Failed to start manager") {
+			hs = append(hs, strings.ToLower(l))
+		}
+	}
+	all := strings.Join(hs, "\n")
+	has := func(subs ...string) bool {
+		for _, s := range subs {
+			if strings.Contains(all, s) {
+				return true
+			}
+		}
+		return false
+	}
 	switch {
-	case strings.Contains(all, "srtp"):
+	case has("srtp"):
 		return CheckSRTPProfile
-	case strings.Contains(all, "unknown authority"), strings.Contains(all, "certificate signed by"),
-		strings.Contains(all, "bad certificate"), strings.Contains(all, "unknown ca"),
-		strings.Contains(all, "incompatible key usage"), strings.Contains(all, "certificate has expired"):
-		return CheckDTLSCertificate
-	case strings.Contains(all, "fingerprint"):
+	case has("fingerprint"):
 		return CheckDTLSFingerprint
-	case strings.Contains(all, "cipher suite"), strings.Contains(all, "insufficient security"),
-		strings.Contains(all, "extended master secret"), strings.Contains(all, "elliptic curve"):
+	case has("x509", "certificate", "client verification", "unknownca", "unknown ca"):
+		return CheckDTLSCertificate
+	case has("insufficientsecurity", "cipher", "curve", "extended master secret", "handshakefailure"):
 		return CheckDTLSParameters
 	default:
 		return CheckDTLS

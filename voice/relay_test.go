@@ -20,8 +20,9 @@ type relay struct {
 	tlsURL string
 	secret string
 
-	mu      sync.Mutex
-	clients map[string][]net.Addr // device ID -> client addresses of its allocations
+	mu         sync.Mutex
+	clients    map[string][]net.Addr // device ID -> client addresses of its allocations
+	tlsClients []string              // common names of TLS clients that authenticated
 }
 
 const relaySecret = "exchange-secret"
@@ -37,7 +38,7 @@ func newRelay(t *testing.T, tlsCfg *tls.Config) *relay {
 	cfg := turn.ServerConfig{
 		Realm:             "mehfooz",
 		LoggerFactory:     logging.NewDefaultLoggerFactory(),
-		AuthHandler:       turn.LongTermTURNRESTAuthHandler(relaySecret, nil),
+		AuthHandler:       r.auth(turn.LongTermTURNRESTAuthHandler(relaySecret, nil)),
 		PacketConnConfigs: []turn.PacketConnConfig{{PacketConn: r.udp, RelayAddressGenerator: gen}},
 		EventHandler: turn.EventHandler{
 			OnAllocationCreated: func(src, _ net.Addr, _, user, _ string, _ net.Addr, _ int) {
@@ -63,6 +64,34 @@ func newRelay(t *testing.T, tlsCfg *tls.Config) *relay {
 	}
 	t.Cleanup(func() { r.srv.Close() })
 	return r
+}
+
+// auth checks the REST credential and, over TLS, that the client
+// certificate is the device's the credential was minted for (pion.md §4).
+func (r *relay) auth(rest turn.AuthHandler) turn.AuthHandler {
+	return func(ra *turn.RequestAttributes) (string, []byte, bool) {
+		user, key, ok := rest(ra)
+		if !ok {
+			return "", nil, false
+		}
+		if ra.TLS != nil {
+			certs := ra.TLS.PeerCertificates
+			if len(certs) == 0 || !strings.HasSuffix(ra.Username, ":"+certs[0].Subject.CommonName) {
+				return "", nil, false
+			}
+			r.mu.Lock()
+			r.tlsClients = append(r.tlsClients, certs[0].Subject.CommonName)
+			r.mu.Unlock()
+		}
+		return user, key, true
+	}
+}
+
+// allocations returns how many allocations device made.
+func (r *relay) allocations(device string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.clients[device])
 }
 
 func portOf(a net.Addr) string {

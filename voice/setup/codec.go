@@ -40,8 +40,9 @@ func encodeBody(m *Message) ([]byte, error) {
 	return append(b, on), nil
 }
 
-// decodeBody is the strict inverse of encodeBody.
-func decodeBody(b []byte) (*Message, error) {
+// decodeBody is the strict inverse of encodeBody. receiving adds the rules
+// only a receiver enforces (see check).
+func decodeBody(b []byte, receiving bool) (*Message, error) {
 	r := reader{b: b}
 	var magic [4]byte
 	r.fixed(magic[:])
@@ -78,7 +79,7 @@ func decodeBody(b []byte) (*Message, error) {
 	if err := r.end(); err != nil {
 		return nil, err
 	}
-	if err := m.check(true); err != nil {
+	if err := m.check(receiving); err != nil {
 		return nil, err
 	}
 	return m, nil

@@ -87,7 +87,7 @@ func FuzzDecodeBody(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		m, err := decodeBody(b)
+		m, err := decodeBody(b, true)
 		if err != nil {
 			if !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrNoInnerLayer) {
 				t.Fatalf("decode error %v is not ErrMalformed", err)

@@ -69,7 +69,7 @@ func (r *Receiver) Open(raw []byte) (*Signed, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := decodeBody(e.body)
+	m, err := decodeBody(e.body, true)
 	if err != nil {
 		return nil, err
 	}
@@ -152,7 +152,7 @@ func Peek(raw []byte) (*Message, [RefLen]byte, error) {
 	if err != nil {
 		return nil, [RefLen]byte{}, err
 	}
-	m, err := decodeBody(e.body)
+	m, err := decodeBody(e.body, false)
 	if err != nil {
 		return nil, [RefLen]byte{}, err
 	}

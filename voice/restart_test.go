@@ -1,0 +1,38 @@
+package voice
+
+import (
+	"testing"
+	"time"
+)
+
+// TestICERestartSurvivesNewBearer: alice's data bearer changes (her old
+// address stops working), the daemon says so, and the call carries on over a
+// new TURN allocation without a new DTLS handshake or new keys.
+func TestICERestartSurvivesNewBearer(t *testing.T) {
+	checkGoroutines(t)
+	w := newWorld(t)
+	alice, bob := w.handset(t, "alice"), w.handset(t, "bob")
+	sa, _ := connect(t, alice, bob)
+	bob.media.last().awaitFrames(t, 10)
+	alice.media.last().awaitFrames(t, 10)
+
+	w.relay.cut("alice")
+	time.Sleep(200 * time.Millisecond)
+	nb, na := len(mustFrames(bob)), len(mustFrames(alice))
+	alice.phone.BearerChanged()
+	bob.media.last().awaitFrames(t, nb+25)
+	alice.media.last().awaitFrames(t, na+25)
+
+	for _, h := range []*handset{alice, bob} {
+		s := h.phone.State()
+		if s.Phase != PhaseConnected || s.SAS != sa.SAS {
+			t.Fatalf("%s after the restart: %s, SAS %q (was %q)", h.id, s.Phase, s.SAS, sa.SAS)
+		}
+		if _, bad := h.media.last().received(); bad != 0 {
+			t.Fatalf("%s: %d corrupted frames", h.id, bad)
+		}
+	}
+	if n := w.relay.allocations("alice"); n < 2 {
+		t.Fatalf("alice made %d TURN allocations, want a new one", n)
+	}
+}
