@@ -78,6 +78,13 @@ func (v *Verifier) Technician(leaf *x509.Certificate) (string, error) {
 	return leaf.Subject.CommonName, nil
 }
 
+// Exchange verifies the exchange's server certificate now (the handset's
+// check, in addition to crypto/tls's host-name check, so that no other role
+// of ours can stand in for the exchange).
+func (v *Verifier) Exchange(leaf *x509.Certificate) error {
+	return v.Verify(leaf, RoleExchange, v.clk.Now())
+}
+
 // ParseLeaf parses the first of rawCerts with a size cap.
 func ParseLeaf(rawCerts [][]byte) (*x509.Certificate, error) {
 	if len(rawCerts) == 0 || len(rawCerts[0]) == 0 {

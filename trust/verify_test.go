@@ -222,6 +222,14 @@ func TestVerifyWrongRole(t *testing.T) {
 	if _, err := v.Device(c); !errors.Is(err, trust.ErrWrongRole) {
 		t.Errorf("OU technician with device usages: %v", err)
 	}
+	xk := p384(t)
+	xc, _ := a.IssueExchange(&xk.PublicKey, []string{"exchange.local"}, 0)
+	if err := a.Verifier().Exchange(xc); err != nil {
+		t.Errorf("exchange: %v", err)
+	}
+	if err := a.Verifier().Exchange(dev); !errors.Is(err, trust.ErrWrongEKU) {
+		t.Errorf("device as exchange: %v", err)
+	}
 	pub, _ := a.IssuePublisher("publisher", &p384(t).PublicKey, 0)
 	if err := a.Verifier().Verify(pub, trust.RolePublisher, epoch); err != nil {
 		t.Errorf("publisher: %v", err)
@@ -291,4 +299,21 @@ func BenchmarkVerifyDevice(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+func FuzzDeviceRaw(f *testing.F) {
+	clk := clock.NewFake(epoch)
+	a, _ := ca.New(clk, "Test CA", 0)
+	c := enrolled(f, a, "pk-0001")
+	f.Add(c.Raw)
+	v := a.Verifier()
+	f.Fuzz(func(t *testing.T, der []byte) {
+		id, leaf, err := v.DeviceRaw([][]byte{der})
+		if err == nil && (!id.Valid() || leaf == nil) {
+			t.Fatalf("accepted %q", id)
+		}
+		if err == nil && string(der) != string(c.Raw) {
+			t.Fatal("a certificate the CA never issued verified")
+		}
+	})
 }

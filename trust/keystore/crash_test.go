@@ -153,7 +153,7 @@ func TestCrashConsistencyWriter(t *testing.T) {
 	os.Mkdir(f.dir, 0o700)
 	f.create(t, 10).Lock()
 	var acked uint64
-	for i := range rounds(20) {
+	for i := range rounds(12) {
 		delay := time.Duration(rand.IntN(300)) * time.Millisecond
 		for _, l := range runChild(t, "writer", base, delay) {
 			if n, ok := strings.CutPrefix(l, "ack "); ok {
@@ -184,7 +184,7 @@ func TestCrashConsistencyWriter(t *testing.T) {
 	if acked == 0 {
 		t.Fatal("the writer never acknowledged a write: the test exercised nothing")
 	}
-	t.Logf("%d kills, %d acknowledged writes survived", rounds(20), acked)
+	t.Logf("%d kills, %d acknowledged writes survived", rounds(12), acked)
 }
 
 func TestCrashConsistencyDuressWipe(t *testing.T) {
@@ -196,7 +196,7 @@ func TestCrashConsistencyDuressWipe(t *testing.T) {
 	}
 	var before, after int
 	var span time.Duration // how long a whole duress wipe takes, measured in round 0
-	for i := range rounds(12) {
+	for i := range rounds(8) {
 		base := t.TempDir()
 		f := fixture{dir: filepath.Join(base, "data"), secret: FileSecret{Path: filepath.Join(base, "device.secret")}}
 		os.Mkdir(f.dir, 0o700)

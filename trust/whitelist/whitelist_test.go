@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -240,5 +241,24 @@ func TestAdmitOverTLS(t *testing.T) {
 	}
 	if err := <-serverErr; err == nil || !strings.Contains(err.Error(), "revoked") {
 		t.Fatalf("server, revoked device: %v", err)
+	}
+}
+
+func BenchmarkAdmit(b *testing.B) {
+	f := trusttest.New(b)
+	var last *trusttest.Device
+	for i := range 100 {
+		last = f.Enroll(trust.DeviceID("pk-" + strings.Repeat("0", 4-len(strconv.Itoa(i))) + strconv.Itoa(i)))
+	}
+	dh, _ := directory.NewHolder(f.Verifier, &bundle.Memory{}, nil)
+	rh, _ := revocation.NewHolder(f.Verifier, &bundle.Memory{}, nil)
+	dh.Offer(f.SignDirectory(f.Directory()))
+	rh.Offer(f.SignRevocations(f.Revocations("pk-0001", "pk-0002")))
+	g := whitelist.New(f.Verifier, dh, rh, nil)
+	raw := [][]byte{last.Cert.Raw}
+	for b.Loop() {
+		if _, _, err := g.AdmitRaw(raw); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
