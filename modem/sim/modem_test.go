@@ -9,12 +9,18 @@ import (
 
 func TestBootAndBasics(t *testing.T) {
 	checkLeaks(t)
-	_, line := startModem(t, fastConfig())
+	fake := clock.NewFake(time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC))
+	cfg := fastConfig()
+	cfg.Clock = fake
+	cfg.SIMInitDelay = time.Second
+	_, line := startModem(t, cfg)
 	h := openHost(t, line.Link())
 	// Echo is on at boot: the command line comes back before the answer.
 	h.expect("RDY", "+CFUN: 1")
 	h.send("")
 	h.raw("AT\r\r\nOK\r\n")
+	blockUntil(t, fake, 1)
+	fake.Advance(time.Second)
 	h.expect("+CPIN: READY", "+QUSIM: 1", "+QIND: SMS DONE", "+QIND: PB DONE")
 	h.cmd("E0", "ATE0", "OK")
 	h.send("")
@@ -144,7 +150,7 @@ func TestGenericHasNoQuectelCommands(t *testing.T) {
 	checkLeaks(t)
 	cfg := fastConfig()
 	cfg.Profile = &Generic
-	_, line := startModem(t, cfg)
+	m, line := startModem(t, cfg)
 	h := openHost(t, line.Link())
 	// No boot URCs: the first thing the host hears is its own echo.
 	h.cmd("E0", "ATE0", "OK")
@@ -153,7 +159,9 @@ func TestGenericHasNoQuectelCommands(t *testing.T) {
 	}
 	h.cmd("+CGMI", "Mehfooz", "OK")
 	h.cmd("+CCID", "+CCID: "+fastConfig().Card.ICCID, "OK")
-	h.cmd("+CGDCONT?", "OK")
+	// No factory contexts; the LTE attach defines context 1 with an empty APN.
+	waitStatus(t, m, "registration", func(s Status) bool { return s.Stat[epsDomain] == 1 })
+	h.cmd("+CGDCONT?", `+CGDCONT: 1,"IPV4V6","","",0,0`, "OK")
 	h.cmd("+WS46=?", "+WS46: (12,22,25,28,29,30,31)", "OK")
 	h.cmd("+WS46?", "+WS46: 25", "OK")
 	h.cmd("+CREG=?", "+CREG: (0-3)", "OK")
