@@ -23,8 +23,8 @@ func TestCall(t *testing.T) {
 	if sa.CallID != sb.CallID || !sa.Outgoing || sb.Outgoing || sa.PeerID != "bob" || sb.PeerID != "alice" {
 		t.Fatalf("states do not describe one call: %+v / %+v", sa, sb)
 	}
-	alice.media.last().awaitFrames(t, 25)
-	bob.media.last().awaitFrames(t, 25)
+	alice.awaitFrames(t, 25)
+	bob.awaitFrames(t, 25)
 
 	// Keep hold of every secret before hang-up, to look at it afterwards.
 	ca, cb := callOf(t, alice), callOf(t, bob)

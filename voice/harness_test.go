@@ -110,7 +110,7 @@ func (h *handset) shutdown() {
 // await returns the first published State that satisfies ok.
 func (h *handset) await(t *testing.T, what string, ok func(State) bool) State {
 	t.Helper()
-	deadline := time.After(15 * time.Second)
+	deadline := time.After(20 * time.Second)
 	for {
 		select {
 		case s := <-h.updates:
@@ -250,18 +250,34 @@ func (s *testStream) received() (frames []uint32, bad int) {
 	return slices.Clone(s.got), s.bad
 }
 
-// awaitFrames waits until the stream has received at least n good frames.
-func (s *testStream) awaitFrames(t *testing.T, n int) {
+// awaitFrames waits until the handset's audio has received at least n good
+// frames in its current call.
+func (h *handset) awaitFrames(t *testing.T, n int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
-		if got, _ := s.received(); len(got) >= n {
-			return
+		if s := h.media.last(); s != nil {
+			if got, _ := s.received(); len(got) >= n {
+				return
+			}
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	got, bad := s.received()
-	t.Fatalf("received %d frames (%d bad), want %d", len(got), bad, n)
+	var got []uint32
+	var bad int
+	if s := h.media.last(); s != nil {
+		got, bad = s.received()
+	}
+	t.Fatalf("%s: received %d frames (%d bad), want %d", h.id, len(got), bad, n)
+}
+
+// frames is what the handset's audio has received in its current call.
+func (h *handset) frames() []uint32 {
+	if s := h.media.last(); s != nil {
+		got, _ := s.received()
+		return got
+	}
+	return nil
 }
 
 // checkGoroutines fails the test if goroutines started during it are still

@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/pion/webrtc/v4"
 
@@ -217,9 +218,23 @@ func (e pcChanged) handle(p *Phone) {
 				return
 			}
 		}
-		p.finish(c, EndReason{Kind: EndNetwork, Detail: "peer connection " + st.String()}, setup.KindHangUp, string(EndNetwork))
+		if c.keys.opener == nil {
+			p.finish(c, EndReason{Kind: EndNetwork, Detail: "peer connection " + st.String()}, setup.KindHangUp, string(EndNetwork))
+			return
+		}
+		// The media path is gone after the call was up. A peer that hung up
+		// or refused closes DTLS at once and says why over signaling, which
+		// may arrive a little later: give it that long before calling it a
+		// network failure.
+		if c.timerWhat != "closing" {
+			p.arm(c, closeGrace, "closing")
+		}
 	}
 }
+
+// closeGrace is how long a call whose media path closed waits for the peer's
+// signaled reason.
+const closeGrace = 2 * time.Second
 
 // onConnected checks what DTLS negotiated, derives the call keys and starts
 // the audio. Until it has run, no frame is sealed or opened.
@@ -268,13 +283,13 @@ func (p *Phone) onConnected(c *call) {
 	if c.end != nil {
 		return
 	}
-	p.setPhase(c, PhaseConnected)
 	stream, err := p.cfg.Media.Open(CallInfo{CallID: c.idHex(), PeerID: c.peerID})
 	if err != nil {
 		p.finish(c, EndReason{Kind: EndNetwork, Detail: "audio: " + err.Error()}, setup.KindHangUp, string(EndNetwork))
 		return
 	}
 	c.stream = stream
+	p.setPhase(c, PhaseConnected)
 	p.spawn(c, func() { p.sendLoop(c) })
 	p.spawn(c, func() { p.statsLoop(c) })
 	if c.remote != nil {

@@ -205,7 +205,7 @@ func TestRefusesReplayedInvite(t *testing.T) {
 		t.Fatal(err)
 	}
 	bob.awaitRefusal(t, CheckReplay)
-	alice.media.last().awaitFrames(t, 10)
+	alice.awaitFrames(t, 10)
 	if s := bob.phone.State(); s.Phase != PhaseConnected {
 		t.Fatalf("bob's call after a replay: %s", s.Phase)
 	}

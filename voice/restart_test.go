@@ -13,15 +13,15 @@ func TestICERestartSurvivesNewBearer(t *testing.T) {
 	w := newWorld(t)
 	alice, bob := w.handset(t, "alice"), w.handset(t, "bob")
 	sa, _ := connect(t, alice, bob)
-	bob.media.last().awaitFrames(t, 10)
-	alice.media.last().awaitFrames(t, 10)
+	bob.awaitFrames(t, 10)
+	alice.awaitFrames(t, 10)
 
 	w.relay.cut("alice")
 	time.Sleep(200 * time.Millisecond)
-	nb, na := len(mustFrames(bob)), len(mustFrames(alice))
+	nb, na := len(bob.frames()), len(alice.frames())
 	alice.phone.BearerChanged()
-	bob.media.last().awaitFrames(t, nb+25)
-	alice.media.last().awaitFrames(t, na+25)
+	bob.awaitFrames(t, nb+25)
+	alice.awaitFrames(t, na+25)
 
 	for _, h := range []*handset{alice, bob} {
 		s := h.phone.State()

@@ -16,7 +16,7 @@ func (p *Phone) statsLoop(c *call) {
 		case <-c.ctx.Done():
 			return
 		case now := <-t.C():
-			q := c.quality()
+			q := c.counters()
 			bytes := c.stats.sentBytes.Load()
 			if dt := now.Sub(last).Seconds(); dt > 0 {
 				q.BitrateKbps = float64(bytes-lastBytes) * 8 / dt / 1000
@@ -55,9 +55,17 @@ func (e qualityUpdate) handle(p *Phone) {
 	p.publish(e.c)
 }
 
-// quality is the media counters, for a call whose stats loop has not run.
+// quality is the last link figures with the current media counters. Only
+// the Phone's goroutine reads c.q.
 func (c *call) quality() Quality {
-	q := c.q
+	q := c.counters()
+	q.RTT, q.LossPct, q.InboundLossPct, q.JitterMs, q.BitrateKbps = c.q.RTT, c.q.LossPct, c.q.InboundLossPct, c.q.JitterMs, c.q.BitrateKbps
+	return q
+}
+
+// counters is the media counters alone; any goroutine may read them.
+func (c *call) counters() Quality {
+	var q Quality
 	q.FramesSent = c.stats.sent.Load()
 	q.FramesReceived = c.stats.received.Load()
 	q.FramesRejected = c.stats.rejected.Load()

@@ -64,8 +64,8 @@ func TestCallOverTURNTLS(t *testing.T) {
 	}
 	alice, bob := w.handset(t, "alice", tlsOnly), w.handset(t, "bob", tlsOnly)
 	connect(t, alice, bob)
-	bob.media.last().awaitFrames(t, 10)
-	alice.media.last().awaitFrames(t, 10)
+	bob.awaitFrames(t, 10)
+	alice.awaitFrames(t, 10)
 	w.relay.mu.Lock()
 	seen := slices.Clone(w.relay.tlsClients)
 	w.relay.mu.Unlock()
