@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/pion/webrtc/v4"
@@ -214,7 +215,12 @@ func (e pcChanged) handle(p *Phone) {
 			if c.peer.pc.ICEConnectionState() == webrtc.ICEConnectionStateConnected ||
 				c.peer.pc.SCTP().Transport().State() == webrtc.DTLSTransportStateFailed ||
 				st == webrtc.PeerConnectionStateClosed {
-				p.refuse(c, dtlsCheck(c.peer.plog.lines()), fmt.Errorf("DTLS handshake failed: %v", c.peer.plog.lines()))
+				// pion may log the reason just after the state changes.
+				if dtlsCheck(c.peer.plog.lines()) == CheckDTLS && c.timerWhat != "dtls" {
+					p.arm(c, dtlsVerdictWait, "dtls")
+					return
+				}
+				p.dtlsRefused(c)
 				return
 			}
 		}
@@ -231,6 +237,15 @@ func (e pcChanged) handle(p *Phone) {
 		}
 	}
 }
+
+// dtlsRefused ends a call whose DTLS handshake failed, naming the check.
+func (p *Phone) dtlsRefused(c *call) {
+	lines := c.peer.plog.lines()
+	p.refuse(c, dtlsCheck(lines), fmt.Errorf("DTLS handshake failed: %s", strings.Join(lines, "; ")))
+}
+
+// dtlsVerdictWait is how long a failed handshake waits for pion to log why.
+const dtlsVerdictWait = 300 * time.Millisecond
 
 // closeGrace is how long a call whose media path closed waits for the peer's
 // signaled reason.

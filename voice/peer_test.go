@@ -69,6 +69,12 @@ func peerPair(t *testing.T, r *relay, offer, answer peerConfig) (*peer, *peer) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+	// A failed side logs why just after its state changes.
+	for _, p := range []*peer{o, a} {
+		for p.pc.ConnectionState() != webrtc.PeerConnectionStateConnected && dtlsCheck(p.plog.lines()) == CheckDTLS && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
 	return o, a
 }
 

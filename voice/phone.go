@@ -204,6 +204,8 @@ func (p *Phone) timeout(c *call) {
 		p.finish(c, EndReason{Kind: EndNetwork, Detail: "media path did not come up"}, setup.KindHangUp, "network")
 	case "reveal":
 		p.refuse(c, CheckCommitment, errors.New("the caller never revealed its SAS nonce"))
+	case "dtls":
+		p.dtlsRefused(c)
 	case "closing":
 		p.finish(c, EndReason{Kind: EndNetwork, Detail: "media path closed"}, setup.KindHangUp, string(EndNetwork))
 	case "gather":
