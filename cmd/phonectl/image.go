@@ -236,4 +236,3 @@ func printManifest(w io.Writer, name string, m *image.Manifest) {
 		fmt.Fprintf(w, "  %-9s %9d bytes  sha256 %s\n", p.Name, p.Size, p.SHA256)
 	}
 }
-
