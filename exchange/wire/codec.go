@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"unicode/utf8"
+
+	"mehfooz/trust"
 )
 
 // encoder appends fields to a byte slice.
@@ -195,20 +197,12 @@ func (d *decoder) end() error {
 
 const maxToken = 32
 
-// ValidID reports whether s can name a device: 1 to MaxID bytes of
-// A-Z a-z 0-9 and . _ - (no ':' because TURN usernames use it as separator,
-// no '/' or spaces because IDs end up in file names and logs).
+// ValidID reports whether s has the form of a device ID (trust.DeviceID):
+// 3 to 32 bytes of a-z, 0-9 and inner '-'. The form has no ':' (TURN
+// usernames use it as separator), no '/' and no space.
 func ValidID(s string) error {
-	if len(s) == 0 || len(s) > MaxID {
-		return fmt.Errorf("device ID length %d not in 1..%d", len(s), MaxID)
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '.', c == '_', c == '-':
-		default:
-			return fmt.Errorf("device ID has byte %#x at %d", c, i)
-		}
+	if !trust.ValidName(s) {
+		return fmt.Errorf("device ID %q is not 3..32 of [a-z0-9-]", s)
 	}
 	return nil
 }

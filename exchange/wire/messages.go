@@ -27,8 +27,10 @@ type Route struct{ Envelope }
 type TURNRequest struct{ Call CallID }
 
 // SelfRevoke asks the exchange to revoke the sending device at once, e.g.
-// after a duress PIN. Reason is a code such as "duress".
-type SelfRevoke struct{ Reason string }
+// after a duress PIN. Request is the handset's revocation request, signed in
+// advance with its device key (trust/revocation.NewRequest), because after a
+// duress wipe the key is gone.
+type SelfRevoke struct{ Request []byte }
 
 // WipeAck tells the exchange a wipe order arrived and will be carried out.
 type WipeAck struct{ Order OrderID }
@@ -145,8 +147,13 @@ func (m *Routed) decode(d *decoder) { m.Envelope.decode(d, true) }
 func (m *TURNRequest) encode(e *encoder) { e.fixed(m.Call[:]) }
 func (m *TURNRequest) decode(d *decoder) { m.Call = d.call("call ID") }
 
-func (m *SelfRevoke) encode(e *encoder) { e.str(m.Reason) }
-func (m *SelfRevoke) decode(d *decoder) { m.Reason = d.token("reason") }
+func (m *SelfRevoke) encode(e *encoder) { e.bytes16(m.Request) }
+func (m *SelfRevoke) decode(d *decoder) {
+	m.Request = d.bytes16("revocation request", MaxSelfRevoke)
+	if d.err == nil && len(m.Request) == 0 {
+		d.fail("empty revocation request")
+	}
+}
 
 func (m *WipeAck) encode(e *encoder) { e.fixed(m.Order[:]) }
 func (m *WipeAck) decode(d *decoder) {

@@ -37,8 +37,10 @@ const (
 	MaxBody = 32 << 10
 	// MaxBundle caps a directory or revocation bundle.
 	MaxBundle = MaxExchangeFrame - 1024
-	// MaxID caps a device identifier.
-	MaxID = 64
+	// MaxID caps a device identifier (trust.DeviceID is at most 32).
+	MaxID = 32
+	// MaxSelfRevoke caps a signed self-revocation request.
+	MaxSelfRevoke = 512
 	// MaxReason caps a human-readable reason.
 	MaxReason = 256
 	// MaxList caps the entries of a presence list or URL list.

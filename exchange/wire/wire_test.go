@@ -26,7 +26,7 @@ func samples() []Message {
 		&Ping{Nonce: 42},
 		&Route{Envelope{Kind: Invite, Call: call, To: "pk-0002", Body: []byte("signed offer")}},
 		&TURNRequest{Call: call},
-		&SelfRevoke{Reason: "duress"},
+		&SelfRevoke{Request: []byte("signed request")},
 		&WipeAck{Order: OrderID{9}},
 		&Welcome{Device: "pk-0001", Group: 4589, Time: 1764331200000, Directory: 7, Revocations: 3},
 		&Pong{Nonce: 42},
@@ -136,7 +136,7 @@ func TestHandsetCannotSetSender(t *testing.T) {
 func TestAppendRefusesInvalidFields(t *testing.T) {
 	bad := []Message{
 		&Route{Envelope{Kind: Invite, Call: call, To: "has space"}},
-		&Route{Envelope{Kind: Invite, Call: call, To: strings.Repeat("a", MaxID+1)}},
+		&Route{Envelope{Kind: Invite, Call: call, To: strings.Repeat("a", 33)}},
 		&Route{Envelope{Kind: Invite, Call: call, To: "x:y"}},
 		&Route{Envelope{Kind: Invite, Call: call, To: "pk-2", Body: make([]byte, MaxBody+1)}},
 		&Error{Code: "Not Allowed"},
