@@ -23,8 +23,14 @@ type Ping struct{ Nonce uint64 }
 // Route asks the exchange to deliver a call message.
 type Route struct{ Envelope }
 
-// TURNRequest asks for relay credentials for one call the handset is in.
-type TURNRequest struct{ Call CallID }
+// TURNRequest asks for relay credentials for one call. The caller asks
+// before its invite (it gathers relay candidates for the offer), naming the
+// callee; the exchange then holds the call ID for that pair. The callee asks
+// after the invite arrived.
+type TURNRequest struct {
+	Call CallID
+	To   string
+}
 
 // SelfRevoke asks the exchange to revoke the sending device at once, e.g.
 // after a duress PIN. Request is the handset's revocation request, signed in
@@ -144,8 +150,8 @@ func (m *Route) decode(d *decoder)  { m.Envelope.decode(d, false) }
 func (m *Routed) encode(e *encoder) { m.Envelope.encode(e) }
 func (m *Routed) decode(d *decoder) { m.Envelope.decode(d, true) }
 
-func (m *TURNRequest) encode(e *encoder) { e.fixed(m.Call[:]) }
-func (m *TURNRequest) decode(d *decoder) { m.Call = d.call("call ID") }
+func (m *TURNRequest) encode(e *encoder) { e.fixed(m.Call[:]); e.str(m.To) }
+func (m *TURNRequest) decode(d *decoder) { m.Call = d.call("call ID"); m.To = d.id("to") }
 
 func (m *SelfRevoke) encode(e *encoder) { e.bytes16(m.Request) }
 func (m *SelfRevoke) decode(d *decoder) {

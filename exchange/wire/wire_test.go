@@ -25,7 +25,7 @@ func samples() []Message {
 		&Hello{Directory: 7, Revocations: 3, Software: "phoned 0.1"},
 		&Ping{Nonce: 42},
 		&Route{Envelope{Kind: Invite, Call: call, To: "pk-0002", Body: []byte("signed offer")}},
-		&TURNRequest{Call: call},
+		&TURNRequest{Call: call, To: "pk-0002"},
 		&SelfRevoke{Request: []byte("signed request")},
 		&WipeAck{Order: OrderID{9}},
 		&Welcome{Device: "pk-0001", Group: 4589, Time: 1764331200000, Directory: 7, Revocations: 3},

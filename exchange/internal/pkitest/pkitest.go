@@ -1,6 +1,7 @@
-// Package pkitest issues throwaway certificates for the exchange's tests:
-// an ECDSA P-384 CA and device, technician and server certificates from it,
-// with knobs for the broken ones (expired, not yet valid, wrong EKU).
+// Package pkitest issues throwaway certificates for the exchange's tests in
+// the form package trust checks (ECDSA P-384, role in the subject OU, exact
+// EKUs), including the broken ones trust refuses: expired, not yet valid,
+// wrong EKU, wrong role, from another CA. Use it only from tests.
 package pkitest
 
 import (
@@ -40,9 +41,10 @@ func serial() *big.Int {
 func NewCA(t testing.TB, name string) *CA {
 	k := key(t)
 	tpl := &x509.Certificate{
-		SerialNumber: serial(), Subject: pkix.Name{CommonName: name},
+		SerialNumber: serial(), Subject: pkix.Name{CommonName: name, Organization: []string{"Mehfooz"}},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(365 * 24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		IsCA: true, BasicConstraintsValid: true, MaxPathLenZero: true,
+		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tpl, tpl, &k.PublicKey, k)
 	if err != nil {
@@ -70,13 +72,16 @@ func NotYetValid(c *x509.Certificate) {
 // EKU replaces the extended key usages.
 func EKU(u ...x509.ExtKeyUsage) Opt { return func(c *x509.Certificate) { c.ExtKeyUsage = u } }
 
+// Role sets the subject OU, which trust reads as the certificate's role.
+func Role(ou string) Opt { return func(c *x509.Certificate) { c.Subject.OrganizationalUnit = []string{ou} } }
+
 // Issue signs a leaf for cn with a fresh P-384 key and returns it ready for
 // tls.Config. The default is a device certificate: EKU serverAuth and
 // clientAuth, valid for a day.
 func (ca *CA) Issue(t testing.TB, cn string, opts ...Opt) tls.Certificate {
 	k := key(t)
 	tpl := &x509.Certificate{
-		SerialNumber: serial(), Subject: pkix.Name{CommonName: cn},
+		SerialNumber: serial(), Subject: pkix.Name{CommonName: cn, OrganizationalUnit: []string{"device"}},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
 		KeyUsage:    x509.KeyUsageDigitalSignature,
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
@@ -92,11 +97,16 @@ func (ca *CA) Issue(t testing.TB, cn string, opts ...Opt) tls.Certificate {
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: k, Leaf: leaf}
 }
 
-// Server issues a server certificate for name and the loopback addresses.
+// Server issues an exchange certificate for name and the loopback addresses.
 func (ca *CA) Server(t testing.TB, name string) tls.Certificate {
-	return ca.Issue(t, name, func(c *x509.Certificate) {
+	return ca.Issue(t, name, Role("exchange"), func(c *x509.Certificate) {
 		c.DNSNames = []string{name}
 		c.IPAddresses = []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}
 		c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
 	})
+}
+
+// Technician issues a technician certificate (clientAuth only).
+func (ca *CA) Technician(t testing.TB, name string) tls.Certificate {
+	return ca.Issue(t, name, Role("technician"), EKU(x509.ExtKeyUsageClientAuth))
 }

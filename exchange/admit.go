@@ -1,0 +1,115 @@
+package exchange
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+
+	"mehfooz/exchange/wire"
+	"mehfooz/trust"
+)
+
+// refusal is a decision to refuse, with the code the peer is told.
+type refusal struct {
+	code string
+	err  error
+}
+
+func (r *refusal) Error() string { return r.code + ": " + r.err.Error() }
+func (r *refusal) Unwrap() error { return r.err }
+
+func refuse(code string, format string, args ...any) *refusal {
+	return &refusal{code: code, err: fmt.Errorf(format, args...)}
+}
+
+// codeOf maps a trust-layer rejection to the code a handset is told.
+func codeOf(err error) string {
+	var r *refusal
+	if errors.As(err, &r) {
+		return r.code
+	}
+	for _, m := range []struct {
+		err  error
+		code string
+	}{
+		{trust.ErrUnenrolled, wire.CodeUnenrolled},
+		{trust.ErrWrongCA, wire.CodeWrongCA},
+		{trust.ErrExpired, wire.CodeExpired},
+		{trust.ErrNotYetValid, wire.CodeNotYetValid},
+		{trust.ErrWrongEKU, wire.CodeWrongEKU},
+		{trust.ErrWrongRole, wire.CodeWrongRole},
+		{trust.ErrKeyType, wire.CodeKeyType},
+		{trust.ErrBadDeviceID, wire.CodeBadDeviceID},
+		{trust.ErrRevoked, wire.CodeRevoked},
+		{trust.ErrNotInDirectory, wire.CodeNotInDirectory},
+		{trust.ErrFingerprintMismatch, wire.CodeFingerprintMismatch},
+		{trust.ErrPolicyForbids, wire.CodeNotAllowed},
+		{trust.ErrNoDirectory, wire.CodeNoDirectory},
+	} {
+		if errors.Is(err, m.err) {
+			return m.code
+		}
+	}
+	return wire.CodeInternal
+}
+
+// admit decides whether the TLS peer may use the exchange: a device
+// certificate from the enrollment CA, valid now, enrolled here (this very
+// certificate), not blocked or revoked, and listed in the directory with
+// this certificate. Every refusal wraps a trust sentinel or is a refusal
+// with its code.
+func (x *Exchange) admit(cs *tls.ConnectionState) (trust.DeviceID, *x509.Certificate, error) {
+	if cs.Version != tls.VersionTLS13 {
+		return "", nil, refuse(wire.CodeMalformed, "TLS version %#x, want 1.3", cs.Version)
+	}
+	if !x.cfg.AllowClassical && !IsHybrid(cs.CurveID) {
+		return "", nil, refuse(wire.CodeMalformed, "key exchange %v is not hybrid post-quantum", cs.CurveID)
+	}
+	raw := make([][]byte, len(cs.PeerCertificates))
+	for i, c := range cs.PeerCertificates {
+		raw[i] = c.Raw
+	}
+	id, leaf, err := x.cfg.Verifier.DeviceRaw(raw)
+	if err != nil {
+		return id, nil, err
+	}
+	fp := trust.FingerprintOf(leaf.Raw)
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return id, leaf, x.admissible(id, fp)
+}
+
+// admissible is admit's check against the exchange's state; x.mu is held.
+func (x *Exchange) admissible(id trust.DeviceID, fp trust.Fingerprint) error {
+	enrolled, ok := x.enrolled[id]
+	switch {
+	case !ok:
+		return fmt.Errorf("%w: %s is not enrolled at this exchange", trust.ErrUnenrolled, id)
+	case enrolled != fp:
+		return fmt.Errorf("%w: %s presented certificate %s, enrolled %s", trust.ErrUnenrolled, id, fp, enrolled)
+	}
+	if reason, ok := x.blocks[id]; ok {
+		return fmt.Errorf("%w: %s blocked at the exchange (%s)", trust.ErrRevoked, id, reason)
+	}
+	if x.rev != nil {
+		if err := x.rev.Revoked(id); err != nil {
+			return err
+		}
+	}
+	if x.dir == nil {
+		return fmt.Errorf("%w: no directory published yet", trust.ErrNoDirectory)
+	}
+	return x.dir.Check(id, fp)
+}
+
+// Identify admits a TLS peer the way the handset listener does and returns
+// its device ID. The TURN/TLS listener uses it.
+func (x *Exchange) Identify(cs *tls.ConnectionState) (string, error) {
+	id, _, err := x.admit(cs)
+	if err != nil {
+		x.audit.refused(string(id), codeOf(err), err.Error(), "turn")
+		return "", err
+	}
+	return string(id), nil
+}

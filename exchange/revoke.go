@@ -1,0 +1,84 @@
+package exchange
+
+import (
+	"errors"
+	"fmt"
+
+	"mehfooz/exchange/store"
+	"mehfooz/exchange/wire"
+	"mehfooz/trust"
+)
+
+// selfRevoke handles a handset asking to be revoked (a duress PIN, too many
+// wrong PINs): its request is signed with its own device key, so only the
+// device itself can ask. The exchange blocks it at once, on its own
+// authority and durably, cuts its calls and its connection, and records the
+// event; a technician then publishes a signed revocation list naming it, so
+// every handset learns of it too.
+func (x *Exchange) selfRevoke(s *session, seq uint64, raw []byte) {
+	id, reason, err := x.cfg.Bundles.SelfRevoke(raw, s.cert)
+	if err == nil && id != s.id {
+		err = fmt.Errorf("%w: request names %s, connection is %s", trust.ErrBadSignature, id, s.id)
+	}
+	if err != nil {
+		x.audit.refused(string(s.id), wire.CodeMalformed, "self-revocation request: "+err.Error(), "")
+		s.send(&wire.Error{Re: seq, Code: wire.CodeMalformed, Reason: err.Error()})
+		return
+	}
+	if err := x.block(s.id, "self-revoked: "+reason); err != nil {
+		x.log.Error("block after self-revocation failed", "device", s.id, "err", err)
+		s.send(&wire.Error{Re: seq, Code: wire.CodeInternal, Reason: "could not record the revocation; retry"})
+		return
+	}
+	x.audit.record(store.Event{Kind: EventSelfRevoked, Device: string(s.id), Code: reason, Reason: "handset asked to be revoked; publish a revocation list naming it"})
+}
+
+// block records a block durably and applies it: the device's calls end, its
+// connection closes with "revoked", its watchers see it go offline.
+func (x *Exchange) block(id trust.DeviceID, reason string) error {
+	if err := x.cfg.Store.PutBlock(store.Block{ID: string(id), Reason: reason, At: x.clk.Now()}); err != nil {
+		return err
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.blocks[id] = reason
+	x.endCallsOf(id, wire.CodePeerGone)
+	if s := x.sessions[id]; s != nil {
+		x.presenceGone(s)
+		s.end(wire.CodeRevoked, "device revoked: "+reason)
+	}
+	return nil
+}
+
+// wipeAck handles a handset confirming its wipe order: the order is done,
+// and the device is blocked, since its keys are gone and a new enrollment
+// is needed to bring it back.
+func (x *Exchange) wipeAck(s *session, seq uint64, order wire.OrderID) {
+	x.mu.Lock()
+	want, ok := x.wipes[s.id]
+	x.mu.Unlock()
+	if !ok || want != order {
+		x.audit.refused(string(s.id), wire.CodeMalformed, "acknowledged wipe order "+order.String()+" that is not pending", "")
+		s.send(&wire.Error{Re: seq, Code: wire.CodeMalformed, Reason: "no such wipe order pending"})
+		return
+	}
+	if err := x.cfg.Store.DeleteWipe(string(s.id)); err != nil {
+		x.log.Error("drop acknowledged wipe order", "device", s.id, "err", err)
+	}
+	x.mu.Lock()
+	delete(x.wipes, s.id)
+	x.mu.Unlock()
+	x.audit.record(store.Event{Kind: EventWipeAcked, Device: string(s.id), Reason: "order " + order.String()})
+	if err := x.block(s.id, "wiped"); err != nil {
+		x.log.Error("block after wipe failed", "device", s.id, "err", err)
+	}
+}
+
+// Errors of the technician operations.
+var (
+	// ErrNotEnrolled: the operation names a device not enrolled here.
+	ErrNotEnrolled = errors.New("exchange: device not enrolled")
+	// ErrWrongTechnician: a wipe order signed by someone else than the
+	// technician submitting it.
+	ErrWrongTechnician = errors.New("exchange: wipe order not signed by the submitting technician")
+)
