@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"time"
 
 	"mehfooz/exchange/wire"
 	"mehfooz/trust"
@@ -46,6 +47,8 @@ func codeOf(err error) string {
 		{trust.ErrFingerprintMismatch, wire.CodeFingerprintMismatch},
 		{trust.ErrPolicyForbids, wire.CodeNotAllowed},
 		{trust.ErrNoDirectory, wire.CodeNoDirectory},
+		{trust.ErrNoRevocationList, wire.CodeNoRevocations},
+		{trust.ErrStaleRevocation, wire.CodeStaleRevocations},
 	} {
 		if errors.Is(err, m.err) {
 			return m.code
@@ -74,14 +77,23 @@ func (x *Exchange) admit(cs *tls.ConnectionState) (trust.DeviceID, *x509.Certifi
 	if err != nil {
 		return id, nil, err
 	}
-	fp := trust.FingerprintOf(leaf.Raw)
 	x.mu.Lock()
-	defer x.mu.Unlock()
-	return id, leaf, x.admissible(id, fp)
+	err = x.registered(id, trust.FingerprintOf(leaf.Raw))
+	x.mu.Unlock()
+	if err != nil {
+		return id, leaf, err
+	}
+	// The same decision a handset makes about a peer: revocation list,
+	// directory entry with this very certificate.
+	if _, err := x.gate.Admit(leaf); err != nil {
+		return id, leaf, err
+	}
+	return id, leaf, nil
 }
 
-// admissible is admit's check against the exchange's state; x.mu is held.
-func (x *Exchange) admissible(id trust.DeviceID, fp trust.Fingerprint) error {
+// registered checks the exchange's own records: the device is enrolled
+// here with this certificate and not blocked; x.mu is held.
+func (x *Exchange) registered(id trust.DeviceID, fp trust.Fingerprint) error {
 	enrolled, ok := x.enrolled[id]
 	switch {
 	case !ok:
@@ -92,15 +104,28 @@ func (x *Exchange) admissible(id trust.DeviceID, fp trust.Fingerprint) error {
 	if reason, ok := x.blocks[id]; ok {
 		return fmt.Errorf("%w: %s blocked at the exchange (%s)", trust.ErrRevoked, id, reason)
 	}
-	if x.rev != nil {
-		if err := x.rev.Revoked(id); err != nil {
-			return err
-		}
+	return nil
+}
+
+// standing re-judges an admitted session after a bundle changed: its
+// records, the revocation list and the directory, without the chain (which
+// cannot change); x.mu is held.
+func (x *Exchange) standing(s *session) error {
+	if err := x.registered(s.id, trust.FingerprintOf(s.cert.Raw)); err != nil {
+		return err
 	}
-	if x.dir == nil {
-		return fmt.Errorf("%w: no directory published yet", trust.ErrNoDirectory)
+	if now := x.clk.Now(); now.After(s.cert.NotAfter) {
+		return fmt.Errorf("%w: certificate of %s expired %s", trust.ErrExpired, s.id, s.cert.NotAfter.UTC().Format(time.RFC3339))
 	}
-	return x.dir.Check(id, fp)
+	d, _, l, _ := x.current()
+	if d == nil {
+		return trust.ErrNoDirectory
+	}
+	if err := l.Check(s.id, x.clk.Now()); err != nil {
+		return err
+	}
+	_, err := d.Check(s.id, trust.FingerprintOf(s.cert.Raw))
+	return err
 }
 
 // Identify admits a TLS peer the way the handset listener does and returns

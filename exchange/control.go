@@ -2,6 +2,7 @@ package exchange
 
 import (
 	"crypto/x509"
+	"errors"
 	"fmt"
 
 	"mehfooz/exchange/store"
@@ -50,68 +51,64 @@ func (x *Exchange) Enroll(cert *x509.Certificate, actor string) (trust.DeviceID,
 // PublishDirectory verifies a signed directory bundle and, if it is newer
 // than the current one, stores it, pushes it to every connected handset and
 // applies it: handsets it no longer lists are disconnected, calls it no
-// longer allows are ended, and everyone gets fresh presence.
+// longer allows are ended, and everyone gets fresh presence. Publishing the
+// current bundle again changes nothing.
 func (x *Exchange) PublishDirectory(raw []byte, actor string) (uint64, error) {
-	d, err := x.cfg.Bundles.Directory(raw)
-	if err != nil {
-		x.audit.refused("", codeOf(err), "directory refused: "+err.Error(), "")
+	if _, err := x.dirs.Offer(raw); err != nil {
+		x.audit.refused("", publishCode(err), "directory refused: "+err.Error(), "")
 		return 0, fmt.Errorf("exchange: publish directory: %w", err)
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if x.dir != nil && d.Version() <= x.dir.Version() {
-		err := fmt.Errorf("%w: directory version %d offered, %d held", trust.ErrRollback, d.Version(), x.dir.Version())
-		x.audit.refused("", "rollback", err.Error(), "")
-		return 0, fmt.Errorf("exchange: publish directory: %w", err)
-	}
-	if err := x.cfg.Store.PutBundle(store.Directory, d.Version(), raw); err != nil {
-		return 0, fmt.Errorf("exchange: publish directory: %w", err)
-	}
-	x.dir, x.dirRaw = d, raw
-	x.audit.record(store.Event{Kind: EventDirectory, Actor: actor, Reason: fmt.Sprintf("version %d", d.Version())})
+	_, db, _, _ := x.current()
+	x.audit.record(store.Event{Kind: EventDirectory, Actor: actor, Reason: fmt.Sprintf("version %d", db.Version)})
 	x.enforce()
 	for id, s := range x.sessions {
 		if x.online(id) != nil {
-			s.send(&wire.DirectoryPush{Bundle: raw})
+			s.send(&wire.DirectoryPush{Bundle: db.Raw})
 		}
 	}
 	x.presenceAll()
-	return d.Version(), nil
+	return db.Version, nil
 }
 
 // PublishRevocations verifies a signed revocation list and, if newer,
 // stores it and pushes it to every connected handset first (so the call
-// layer of a revoked device's peer tears the call down from the signed
-// list), then disconnects the revoked devices and ends their calls.
+// layer of a revoked device's peer tears the call down on the signed list),
+// then disconnects the revoked devices and ends their calls.
 func (x *Exchange) PublishRevocations(raw []byte, actor string) (uint64, error) {
-	r, err := x.cfg.Bundles.Revocations(raw)
-	if err != nil {
-		x.audit.refused("", codeOf(err), "revocation list refused: "+err.Error(), "")
+	if _, err := x.revs.Offer(raw); err != nil {
+		x.audit.refused("", publishCode(err), "revocation list refused: "+err.Error(), "")
 		return 0, fmt.Errorf("exchange: publish revocations: %w", err)
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if x.rev != nil && r.Version() <= x.rev.Version() {
-		err := fmt.Errorf("%w: revocation list version %d offered, %d held", trust.ErrRollback, r.Version(), x.rev.Version())
-		x.audit.refused("", "rollback", err.Error(), "")
-		return 0, fmt.Errorf("exchange: publish revocations: %w", err)
-	}
-	if err := x.cfg.Store.PutBundle(store.Revocations, r.Version(), raw); err != nil {
-		return 0, fmt.Errorf("exchange: publish revocations: %w", err)
-	}
-	x.rev, x.revRaw = r, raw
-	x.audit.record(store.Event{Kind: EventRevocations, Actor: actor, Reason: fmt.Sprintf("version %d", r.Version())})
+	_, _, _, lb := x.current()
+	x.audit.record(store.Event{Kind: EventRevocations, Actor: actor, Reason: fmt.Sprintf("version %d", lb.Version)})
 	for id, s := range x.sessions {
 		if x.online(id) != nil {
-			s.send(&wire.RevocationPush{Bundle: raw})
+			s.send(&wire.RevocationPush{Bundle: lb.Raw})
 		}
 	}
 	x.enforce()
-	return r.Version(), nil
+	x.presenceAll()
+	return lb.Version, nil
 }
 
-// enforce re-judges every session and call against the current state after
-// a bundle changed; x.mu is held.
+func publishCode(err error) string {
+	switch {
+	case errors.Is(err, trust.ErrRollback):
+		return "rollback"
+	case errors.Is(err, trust.ErrBadSignature):
+		return "bad-signature"
+	case errors.Is(err, trust.ErrMalformed):
+		return wire.CodeMalformed
+	}
+	return codeOf(err)
+}
+
+// enforce re-judges every session and call after a bundle changed; x.mu is
+// held.
 func (x *Exchange) enforce() {
 	for _, c := range x.calls {
 		if err := x.allowed(c.caller, c.callee); err != nil {
@@ -119,7 +116,10 @@ func (x *Exchange) enforce() {
 		}
 	}
 	for id, s := range x.sessions {
-		err := x.admissible(id, trust.FingerprintOf(s.cert.Raw))
+		if x.online(id) == nil {
+			continue
+		}
+		err := x.standing(s)
 		if err == nil {
 			continue
 		}

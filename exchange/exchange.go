@@ -23,7 +23,6 @@ package exchange
 
 import (
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -34,37 +33,11 @@ import (
 	"mehfooz/exchange/store"
 	"mehfooz/exchange/wire"
 	"mehfooz/trust"
+	"mehfooz/trust/bundle"
+	"mehfooz/trust/directory"
+	"mehfooz/trust/revocation"
+	"mehfooz/trust/whitelist"
 )
-
-// Directory is a verified directory bundle as the exchange uses it
-// (trust/directory.Directory behind an adapter).
-type Directory interface {
-	Version() uint64
-	// Check reports whether id is listed with certificate fingerprint fp.
-	Check(id trust.DeviceID, fp trust.Fingerprint) error
-	// MayCall reports whether the policy lets from call to.
-	MayCall(from, to trust.DeviceID) error
-	// Devices lists every device in the directory.
-	Devices() []trust.DeviceID
-}
-
-// Revocations is a verified revocation list (trust/revocation.List behind an
-// adapter).
-type Revocations interface {
-	Version() uint64
-	// Revoked returns a trust.ErrRevoked error if id is revoked.
-	Revoked(id trust.DeviceID) error
-}
-
-// Bundles verifies what technicians publish and handsets send. Package
-// trust implements it (see NewTrustBundles).
-type Bundles interface {
-	Directory(raw []byte) (Directory, error)
-	Revocations(raw []byte) (Revocations, error)
-	// SelfRevoke verifies a handset's signed revocation request against its
-	// certificate and returns the device and the reason.
-	SelfRevoke(raw []byte, cert *x509.Certificate) (trust.DeviceID, string, error)
-}
 
 // Granter mints TURN credentials (package relay).
 type Granter interface {
@@ -78,7 +51,6 @@ type Config struct {
 	// Certificate is the exchange's own TLS certificate (role exchange).
 	Certificate tls.Certificate
 	Store       *store.Store
-	Bundles     Bundles
 	// Relay mints TURN credentials; nil means this exchange has no relay.
 	Relay  Granter
 	Clock  clock.Clock
@@ -112,8 +84,8 @@ type Config struct {
 }
 
 func (c *Config) defaults() error {
-	if c.Verifier == nil || c.Store == nil || c.Bundles == nil {
-		return errors.New("exchange: config needs Verifier, Store and Bundles")
+	if c.Verifier == nil || c.Store == nil {
+		return errors.New("exchange: config needs Verifier and Store")
 	}
 	if len(c.Certificate.Certificate) == 0 {
 		return errors.New("exchange: config needs the exchange certificate")
@@ -160,11 +132,14 @@ type Exchange struct {
 	clk   clock.Clock
 	audit *auditor
 
+	// The directory and revocation list: trust's holders (which refuse
+	// rollback and bad signatures and persist through the store) and the
+	// gate that makes the same admission decision a handset makes.
+	dirs *directory.Holder
+	revs *revocation.Holder
+	gate *whitelist.Gate
+
 	mu       sync.Mutex
-	dir      Directory
-	rev      Revocations
-	dirRaw   []byte
-	revRaw   []byte
 	enrolled map[trust.DeviceID]trust.Fingerprint
 	blocks   map[trust.DeviceID]string
 	wipes    map[trust.DeviceID]wire.OrderID
@@ -177,7 +152,7 @@ type Exchange struct {
 }
 
 // New loads the exchange's state from the store, verifying the stored
-// bundles again (a tampered database is refused, not trusted).
+// bundles again: a tampered database is refused, not trusted.
 func New(cfg Config) (*Exchange, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
@@ -210,24 +185,13 @@ func (x *Exchange) load() error {
 	for _, d := range devs {
 		x.enrolled[trust.DeviceID(d.ID)] = trust.FingerprintOf(d.Certificate)
 	}
-	if _, raw, err := s.Bundle(store.Directory); err == nil {
-		d, err := x.cfg.Bundles.Directory(raw)
-		if err != nil {
-			return fmt.Errorf("exchange: load stored directory: %w", err)
-		}
-		x.dir, x.dirRaw = d, raw
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("exchange: load: %w", err)
+	if x.dirs, err = directory.NewHolder(x.cfg.Verifier, bundleStore{s, store.Directory, bundle.KindDirectory, x.cfg.Verifier}, x.log); err != nil {
+		return fmt.Errorf("exchange: load stored directory: %w", err)
 	}
-	if _, raw, err := s.Bundle(store.Revocations); err == nil {
-		r, err := x.cfg.Bundles.Revocations(raw)
-		if err != nil {
-			return fmt.Errorf("exchange: load stored revocation list: %w", err)
-		}
-		x.rev, x.revRaw = r, raw
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("exchange: load: %w", err)
+	if x.revs, err = revocation.NewHolder(x.cfg.Verifier, bundleStore{s, store.Revocations, bundle.KindRevocation, x.cfg.Verifier}, x.log); err != nil {
+		return fmt.Errorf("exchange: load stored revocation list: %w", err)
 	}
+	x.gate = whitelist.New(x.cfg.Verifier, x.dirs, x.revs, nil)
 	blocks, err := s.Blocks()
 	if err != nil {
 		return fmt.Errorf("exchange: load: %w", err)
@@ -247,4 +211,38 @@ func (x *Exchange) load() error {
 		x.wipes[trust.DeviceID(w.Device)] = o.ID
 	}
 	return nil
+}
+
+// bundleStore keeps a trust bundle holder's bytes in the exchange's store.
+type bundleStore struct {
+	s    *store.Store
+	name string
+	kind bundle.Kind
+	v    *trust.Verifier
+}
+
+func (b bundleStore) Load() ([]byte, error) {
+	_, raw, err := b.s.Bundle(b.name)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	return raw, err
+}
+
+// Save stores a bundle the holder verified; the store keeps its version
+// too, and refuses a rollback on its own as well.
+func (b bundleStore) Save(raw []byte) error {
+	v, err := bundle.Verify(raw, b.kind, b.v)
+	if err != nil {
+		return err
+	}
+	return b.s.PutBundle(b.name, v.Version, raw)
+}
+
+// current returns the held directory and revocation list (nil if none) and
+// their signed bytes.
+func (x *Exchange) current() (*directory.Directory, *bundle.Bundle, *revocation.List, *bundle.Bundle) {
+	d, db := x.dirs.Current()
+	l, lb := x.revs.Current()
+	return d, db, l, lb
 }

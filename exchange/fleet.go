@@ -13,30 +13,31 @@ import (
 func (x *Exchange) Status() admin.Fleet {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	f := admin.Fleet{Time: x.clk.Now(), OpenCalls: len(x.calls), Devices: []admin.Device{}}
-	if x.dir != nil {
-		f.Directory = x.dir.Version()
+	now := x.clk.Now()
+	f := admin.Fleet{Time: now, OpenCalls: len(x.calls), Devices: []admin.Device{}}
+	d, db, l, lb := x.current()
+	if db != nil {
+		f.Directory = db.Version
 	}
-	if x.rev != nil {
-		f.Revocations = x.rev.Version()
+	if lb != nil {
+		f.Revocations = lb.Version
 	}
 	for id, fp := range x.enrolled {
-		d := admin.Device{ID: string(id), LastSeen: x.lastSeen[id]}
+		dev := admin.Device{ID: string(id), LastSeen: x.lastSeen[id]}
 		if s := x.sessions[id]; s != nil {
-			d.Online, d.Since, d.Group, d.Software = true, s.since, GroupName(s.group), s.software
+			dev.Online, dev.Since, dev.Group, dev.Software = true, s.since, GroupName(s.group), s.software
 		}
-		if x.dir != nil {
-			d.Listed = x.dir.Check(id, fp) == nil
+		if d != nil {
+			_, err := d.Check(id, fp)
+			dev.Listed = err == nil
 		}
 		if reason, ok := x.blocks[id]; ok {
-			d.Revoked = reason
-		} else if x.rev != nil {
-			if err := x.rev.Revoked(id); err != nil {
-				d.Revoked = strings.TrimPrefix(err.Error(), "trust: ")
-			}
+			dev.Revoked = reason
+		} else if e, ok := l.Lookup(id); ok {
+			dev.Revoked = e.Reason
 		}
-		_, d.WipePending = x.wipes[id]
-		f.Devices = append(f.Devices, d)
+		_, dev.WipePending = x.wipes[id]
+		f.Devices = append(f.Devices, dev)
 	}
 	slices.SortFunc(f.Devices, func(a, b admin.Device) int { return strings.Compare(a.ID, b.ID) })
 	return f

@@ -42,8 +42,13 @@ func (x *Exchange) sweep(now time.Time) {
 			}
 			continue
 		}
-		if now.Sub(time.Unix(0, s.last.Load())) >= x.cfg.IdleTimeout {
+		switch {
+		case now.Sub(time.Unix(0, s.last.Load())) >= x.cfg.IdleTimeout:
 			s.end(wire.CodeIdle, "no frame within the idle timeout")
+		case now.After(s.cert.NotAfter):
+			x.endCallsOf(s.id, wire.CodePeerGone)
+			x.presenceGone(s)
+			s.end(wire.CodeExpired, "device certificate expired during the connection")
 		}
 	}
 	for _, c := range x.calls {

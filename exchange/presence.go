@@ -1,6 +1,7 @@
 package exchange
 
 import (
+	"fmt"
 	"slices"
 
 	"mehfooz/exchange/wire"
@@ -14,7 +15,7 @@ import (
 // presenceArrived tells s which of its contacts are online, and tells every
 // online device that may call s that s is now online.
 func (x *Exchange) presenceArrived(s *session) {
-	if x.dir == nil {
+	if d, _, _, _ := x.current(); d == nil {
 		return
 	}
 	var online []string
@@ -35,7 +36,7 @@ func (x *Exchange) presenceArrived(s *session) {
 
 // presenceGone tells every online device that may call s that s is offline.
 func (x *Exchange) presenceGone(s *session) {
-	if x.dir == nil || s.wipePending {
+	if s.wipePending {
 		return
 	}
 	for id, w := range x.sessions {
@@ -70,20 +71,13 @@ func (x *Exchange) presenceAll() {
 // let from call to.
 func (x *Exchange) mayCall(from, to trust.DeviceID) bool { return x.allowed(from, to) == nil }
 
-// allowed is mayCall with the reason.
+// allowed is mayCall with the reason: the exchange's blocks, then the same
+// policy decision the handsets make (trust's whitelist gate).
 func (x *Exchange) allowed(from, to trust.DeviceID) error {
-	if x.dir == nil {
-		return trust.ErrNoDirectory
-	}
 	for _, id := range []trust.DeviceID{from, to} {
 		if reason, ok := x.blocks[id]; ok {
-			return refuse(wire.CodeRevoked, "%s blocked at the exchange (%s)", id, reason)
-		}
-		if x.rev != nil {
-			if err := x.rev.Revoked(id); err != nil {
-				return err
-			}
+			return fmt.Errorf("%w: %s blocked at the exchange (%s)", trust.ErrRevoked, id, reason)
 		}
 	}
-	return x.dir.MayCall(from, to)
+	return x.gate.MayCall(from, to)
 }

@@ -7,6 +7,7 @@ import (
 	"mehfooz/exchange/store"
 	"mehfooz/exchange/wire"
 	"mehfooz/trust"
+	"mehfooz/trust/revocation"
 )
 
 // selfRevoke handles a handset asking to be revoked (a duress PIN, too many
@@ -16,9 +17,16 @@ import (
 // event; a technician then publishes a signed revocation list naming it, so
 // every handset learns of it too.
 func (x *Exchange) selfRevoke(s *session, seq uint64, raw []byte) {
-	id, reason, err := x.cfg.Bundles.SelfRevoke(raw, s.cert)
-	if err == nil && id != s.id {
-		err = fmt.Errorf("%w: request names %s, connection is %s", trust.ErrBadSignature, id, s.id)
+	var reason string
+	q, err := revocation.ParseRequest(raw)
+	if err == nil {
+		err = q.Verify(s.cert.PublicKey)
+	}
+	if err == nil && q.ID != s.id {
+		err = fmt.Errorf("%w: request names %s, connection is %s", trust.ErrBadSignature, q.ID, s.id)
+	}
+	if err == nil {
+		reason = q.Reason
 	}
 	if err != nil {
 		x.audit.refused(string(s.id), wire.CodeMalformed, "self-revocation request: "+err.Error(), "")

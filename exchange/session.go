@@ -266,12 +266,13 @@ func (x *Exchange) attach(s *session, hello *wire.Hello) bool {
 	x.sessions[s.id] = s
 	x.live[s] = struct{}{}
 	delete(x.lastSeen, s.id)
+	_, db, _, lb := x.current()
 	w := &wire.Welcome{Device: string(s.id), Group: uint16(s.group), Time: x.clk.Now().UnixMilli()}
-	if x.dir != nil {
-		w.Directory = x.dir.Version()
+	if db != nil {
+		w.Directory = db.Version
 	}
-	if x.rev != nil {
-		w.Revocations = x.rev.Version()
+	if lb != nil {
+		w.Revocations = lb.Version
 	}
 	s.send(w)
 	if order, ok := x.wipes[s.id]; ok {
@@ -286,11 +287,11 @@ func (x *Exchange) attach(s *session, hello *wire.Hello) bool {
 		}
 		return true
 	}
-	if x.dir != nil && hello.Directory < w.Directory {
-		s.send(&wire.DirectoryPush{Bundle: x.dirRaw})
+	if db != nil && hello.Directory < db.Version {
+		s.send(&wire.DirectoryPush{Bundle: db.Raw})
 	}
-	if x.rev != nil && hello.Revocations < w.Revocations {
-		s.send(&wire.RevocationPush{Bundle: x.revRaw})
+	if lb != nil && hello.Revocations < lb.Version {
+		s.send(&wire.RevocationPush{Bundle: lb.Raw})
 	}
 	x.presenceArrived(s)
 	return true

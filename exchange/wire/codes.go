@@ -17,6 +17,8 @@ const (
 	CodeNotInDirectory      = "not-in-directory"     // not whitelisted
 	CodeFingerprintMismatch = "fingerprint-mismatch" // directory lists another certificate
 	CodeNoDirectory         = "no-directory"         // no directory published yet
+	CodeNoRevocations       = "no-revocation-list"   // no revocation list published yet
+	CodeStaleRevocations    = "stale-revocations"    // the revocation list expired; a fresh one is needed
 	CodeReplaced            = "replaced"             // a newer connection of the same device took over
 	CodeIdle                = "idle"                 // no frame within the idle timeout
 	CodeShutdown            = "shutdown"             // the exchange is stopping
