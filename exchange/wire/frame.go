@@ -127,6 +127,9 @@ type Writer struct {
 // NewWriter writes frames to w.
 func NewWriter(w io.Writer) *Writer { return &Writer{w: w} }
 
+// Next is the sequence number the next Write will use.
+func (w *Writer) Next() uint64 { return w.seq + 1 }
+
 // Write sends m as the next frame and returns its sequence number.
 func (w *Writer) Write(m Message) (uint64, error) {
 	b, err := Append(w.buf[:0], w.seq+1, m)

@@ -110,3 +110,16 @@ func (ca *CA) Server(t testing.TB, name string) tls.Certificate {
 func (ca *CA) Technician(t testing.TB, name string) tls.Certificate {
 	return ca.Issue(t, name, Role("technician"), EKU(x509.ExtKeyUsageClientAuth))
 }
+
+// Wrap makes a CA of an existing certificate and key, to mint certificates
+// the real CA would refuse to issue (expired, wrong usages).
+func Wrap(cert *x509.Certificate, key *ecdsa.PrivateKey) *CA {
+	p := x509.NewCertPool()
+	p.AddCert(cert)
+	return &CA{Cert: cert, Key: key, Pool: p}
+}
+
+// At shifts a certificate's validity to start at from and last d.
+func At(from time.Time, d time.Duration) Opt {
+	return func(c *x509.Certificate) { c.NotBefore, c.NotAfter = from, from.Add(d) }
+}
