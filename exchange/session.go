@@ -206,7 +206,7 @@ func (s *session) readLoop(r *wire.Reader, remote string) {
 		}
 		now := x.clk.Now()
 		s.last.Store(now.UnixNano())
-		if !x.allow(s, now) {
+		if !x.allow(s, seq, now) {
 			continue
 		}
 		x.dispatch(s, seq, m)
@@ -216,7 +216,7 @@ func (s *session) readLoop(r *wire.Reader, remote string) {
 // allow spends a token of the device's bucket. The bucket is per device,
 // not per connection, so reconnecting does not refill it. A refused frame is
 // answered at most once a second.
-func (x *Exchange) allow(s *session, now time.Time) bool {
+func (x *Exchange) allow(s *session, seq uint64, now time.Time) bool {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	b := x.buckets[s.id]
@@ -229,7 +229,7 @@ func (x *Exchange) allow(s *session, now time.Time) bool {
 	}
 	if now.Sub(s.rateNoted) >= time.Second {
 		s.rateNoted = now
-		s.send(&wire.Error{Code: wire.CodeRateLimited, Reason: "too many frames; slow down"})
+		s.send(&wire.Error{Re: seq, Code: wire.CodeRateLimited, Reason: "too many frames; slow down"})
 		x.audit.refused(string(s.id), wire.CodeRateLimited, "frame rate above the device's budget", "")
 	}
 	return false
