@@ -407,3 +407,5 @@ func checkGoroutines(t *testing.T) {
 		t.Errorf("%d goroutines before, %d after:\n%s", before, n, buf)
 	})
 }
+
+func trustID(s string) trust.DeviceID { return trust.DeviceID(s) }
