@@ -257,6 +257,9 @@ func (ks *Keystore) saveLocked() error {
 func (ks *Keystore) sealSecretsLocked() error {
 	pt := encodeSecrets(ks.secrets)
 	defer clear(pt)
+	if len(pt) > maxSecrets {
+		return fmt.Errorf("keystore: secrets total %d bytes, more than %d", len(pt), maxSecrets)
+	}
 	ks.st.secrets = sealWith(ks.dek, pt, ks.aad("secrets"))
 	return nil
 }
@@ -500,8 +503,11 @@ func (ks *Keystore) Put(name string, value []byte) error {
 	old, had := ks.secrets[name]
 	ks.secrets[name] = append([]byte(nil), value...)
 	oldBlob := ks.st.secrets
-	ks.sealSecretsLocked()
-	if err := ks.saveLocked(); err != nil {
+	err := ks.sealSecretsLocked()
+	if err == nil {
+		err = ks.saveLocked()
+	}
+	if err != nil {
 		ks.st.secrets = oldBlob
 		if had {
 			ks.secrets[name] = old
@@ -527,6 +533,30 @@ func (ks *Keystore) Get(name string) ([]byte, error) {
 	}
 	return append([]byte(nil), v...), nil
 }
+
+// Sealed returns a Store (for bundle holders and the pin set) whose bytes
+// live in the named secret: sealed at rest with everything else, readable
+// only while the store is unlocked. The directory names officials and the
+// pins say whom this handset called, so both belong here.
+func (ks *Keystore) Sealed(name string) SealedStore { return SealedStore{ks: ks, name: name} }
+
+// SealedStore is a bundle.Store over one named secret.
+type SealedStore struct {
+	ks   *Keystore
+	name string
+}
+
+// Load returns the stored bytes, nil if never saved.
+func (s SealedStore) Load() ([]byte, error) {
+	v, err := s.ks.Get(s.name)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	return v, err
+}
+
+// Save replaces the stored bytes, atomically with the whole state.
+func (s SealedStore) Save(b []byte) error { return s.ks.Put(s.name, b) }
 
 // SetCertificate stores the device certificate from enrollment or renewal.
 // It must be for this store's device ID and key.

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"mehfooz/clock"
+	"mehfooz/trust/directory"
 	"mehfooz/trust/revocation"
 	"mehfooz/trust/seal"
 	"mehfooz/trust/trusttest"
@@ -354,5 +355,47 @@ func BenchmarkUnlockHandset(b *testing.B) {
 		if err := ks.Unlock(pin); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestSealedStoreHoldsBundles(t *testing.T) {
+	f := newFixture(t)
+	ks := f.create(t, 5)
+	fl := trusttest.New(t)
+	fl.Enroll("pk-0002")
+	raw := fl.SignDirectory(fl.Directory())
+	h, err := directory.NewHolder(fl.Verifier, ks.Sealed("directory"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Offer(raw); err != nil {
+		t.Fatal(err)
+	}
+	ks.Lock()
+	if _, err := directory.NewHolder(fl.Verifier, ks.Sealed("directory"), nil); !errors.Is(err, ErrLocked) {
+		t.Fatalf("holder over a locked store: %v", err)
+	}
+	st, _ := os.ReadFile(filepath.Join(f.dir, StateFile))
+	if bytes.Contains(st, []byte("pk-0002")) {
+		t.Fatal("directory in clear on disk")
+	}
+	ks2 := f.open(t, 5)
+	ks2.Unlock(pin)
+	h2, err := directory.NewHolder(fl.Verifier, ks2.Sealed("directory"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := h2.Current(); d == nil || len(d.Entries) != 1 {
+		t.Fatalf("reloaded directory %+v", d)
+	}
+	if err := ks2.Put("huge", make([]byte, maxSecrets)); err == nil {
+		t.Fatal("secrets beyond the cap accepted")
+	}
+	if _, err := ks2.Get("huge"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("refused secret was kept: %v", err)
+	}
+	ks2.Lock()
+	if err := f.open(t, 5).Unlock(pin); err != nil {
+		t.Fatalf("store after a refused Put: %v", err)
 	}
 }

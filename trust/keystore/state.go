@@ -51,7 +51,7 @@ const (
 	mainLen    = 12 + 32 + 16
 	duressPad  = 256 // a revoke request (≤ 220 bytes) with a length byte, padded
 	duressLen  = 12 + 1 + duressPad + 16
-	maxSecrets = 1 << 20
+	maxSecrets = 4 << 20
 	// MaxStateSize caps the state file read at open.
 	MaxStateSize = 64 + 33 + 2 + trust.MaxCertificateSize + 4 + 2*revocation.MaxRequestSize + mainLen + duressLen + 4 + maxSecrets
 )
