@@ -677,3 +677,5 @@ func (ks *Keystore) AckRevocation() error {
 	}
 	return nil
 }
+
+var _ trust.Identity = (*Keystore)(nil)
