@@ -111,7 +111,7 @@ func (a *App) Run(ctx context.Context) error {
 	defer ticker.Stop()
 
 	flush := func() error {
-		if !c.dirty() {
+		if !c.have || !c.dirty() {
 			return nil
 		}
 		rects := c.render()
@@ -122,7 +122,9 @@ func (a *App) Run(ctx context.Context) error {
 		return nil
 	}
 	for {
-		if c.dirty() && !frameArmed {
+		// Nothing is drawn before the first snapshot: the first frame
+		// shows the daemon's current state, not a guess.
+		if c.have && c.dirty() && !frameArmed {
 			if wait := MinFrame - clk.Since(lastFrame); wait > 0 {
 				frame.Reset(wait)
 				frameArmed = true
