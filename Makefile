@@ -11,8 +11,9 @@ deps: ## install Debian packages and Go modules the tests and demo need
 demo: deps ## a secure call between two simulated handsets (today's best version)
 	./scripts/demo.sh
 
-test: deps ## every test, with the race detector
+test: deps ## every test, with the race detector, then the codec's libopus oracle
 	$(GO) test -race -timeout 25m ./...
+	$(GO) test -race -tags 'opusref nolibopusfile' -run Oracle ./voice/codec/...
 
 bench: deps ## the benchmark table of docs/bench.md
 	./scripts/bench.sh

@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 pkgs=(
 	git        # go build stamps and the tests read the tree
 	ca-certificates
+	pkg-config  # the libopus oracle test of voice/codec finds libopus through it
+	libopus-dev # libopus, the differential oracle of our pure-Go Opus (make test)
 )
 
 missing=()
