@@ -10,6 +10,7 @@ package whitelist
 import (
 	"crypto/x509"
 	"fmt"
+	"time"
 
 	"mehfooz/trust"
 	"mehfooz/trust/bundle"
@@ -71,15 +72,21 @@ func (g *Gate) current() (*directory.Directory, *revocation.List, error) {
 // the directory lists with exactly this certificate. The exchange calls it
 // on every connection; it returns the directory entry.
 func (g *Gate) Admit(leaf *x509.Certificate) (directory.Entry, error) {
-	id, err := g.v.Device(leaf)
-	if err != nil {
+	return g.AdmitAt(leaf, g.v.Now())
+}
+
+// AdmitAt is Admit at time at, for callers that carry their own clock
+// reading (a message's check against one instant).
+func (g *Gate) AdmitAt(leaf *x509.Certificate, at time.Time) (directory.Entry, error) {
+	if err := g.v.Verify(leaf, trust.RoleDevice, at); err != nil {
 		return directory.Entry{}, fmt.Errorf("whitelist: admit: %w", err)
 	}
+	id := trust.DeviceID(leaf.Subject.CommonName)
 	d, l, err := g.current()
 	if err != nil {
 		return directory.Entry{}, fmt.Errorf("whitelist: admit %s: %w", id, err)
 	}
-	if err := l.Check(id, g.v.Now()); err != nil {
+	if err := l.Check(id, at); err != nil {
 		return directory.Entry{}, fmt.Errorf("whitelist: admit: %w", err)
 	}
 	e, err := d.Check(id, trust.FingerprintOf(leaf.Raw))
@@ -103,11 +110,14 @@ func (g *Gate) AdmitRaw(rawCerts [][]byte) (directory.Entry, *x509.Certificate, 
 // listed, and the policy has a rule from one of from's groups to one of to's.
 // The exchange calls it before routing an invite.
 func (g *Gate) MayCall(from, to trust.DeviceID) error {
+	return g.mayCallAt(from, to, g.v.Now())
+}
+
+func (g *Gate) mayCallAt(from, to trust.DeviceID, now time.Time) error {
 	d, l, err := g.current()
 	if err != nil {
 		return fmt.Errorf("whitelist: %s -> %s: %w", from, to, err)
 	}
-	now := g.v.Now()
 	for _, id := range []trust.DeviceID{from, to} {
 		if err := l.Check(id, now); err != nil {
 			return fmt.Errorf("whitelist: %s -> %s: %w", from, to, err)
@@ -122,21 +132,30 @@ func (g *Gate) MayCall(from, to trust.DeviceID) error {
 // Peer is a handset's check of the other end of a call before it rings or
 // connects: Admit, then MayCall in the call's direction, then the pin.
 func (g *Gate) Peer(leaf *x509.Certificate, self trust.DeviceID, dir Direction) (Verdict, error) {
-	e, err := g.Admit(leaf)
+	return g.PeerAt(leaf, self, dir, g.v.Now())
+}
+
+// PeerAt is Peer at time at.
+func (g *Gate) PeerAt(leaf *x509.Certificate, self trust.DeviceID, dir Direction, at time.Time) (Verdict, error) {
+	e, err := g.AdmitAt(leaf, at)
 	if err != nil {
 		return Verdict{}, err
 	}
 	from, to := self, e.ID
-	if dir == Incoming {
+	switch dir {
+	case Incoming:
 		from, to = e.ID, self
+	case Outgoing:
+	default:
+		return Verdict{}, fmt.Errorf("whitelist: peer %s: unknown direction %q", e.ID, dir)
 	}
-	if err := g.MayCall(from, to); err != nil {
+	if err := g.mayCallAt(from, to, at); err != nil {
 		return Verdict{}, err
 	}
 	v := Verdict{Entry: e}
 	if g.pins != nil {
 		d, _ := g.dir.Current()
-		v.Pin, err = g.pins.Check(e.ID, leaf, d, g.v.Now())
+		v.Pin, err = g.pins.Check(e.ID, leaf, d, at)
 		if err != nil {
 			return Verdict{}, fmt.Errorf("whitelist: peer %s: %w", e.ID, err)
 		}

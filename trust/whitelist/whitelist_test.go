@@ -176,6 +176,14 @@ func TestPeerChecksDirectionAndPin(t *testing.T) {
 	if v, err := w.gate.Peer(boss.Cert, me.ID, whitelist.Incoming); err != nil || v.Pin != pin.Same {
 		t.Fatalf("second call = %+v, %v", v, err)
 	}
+	if _, err := w.gate.Peer(boss.Cert, me.ID, "sideways"); err == nil {
+		t.Fatal("unknown direction accepted")
+	}
+	// PeerAt judges at the instant it is given, not the gate's clock.
+	late := boss.Cert.NotAfter.Add(time.Second)
+	if _, err := w.gate.PeerAt(boss.Cert, me.ID, whitelist.Incoming, late); !errors.Is(err, trust.ErrExpired) {
+		t.Fatalf("PeerAt after expiry: %v", err)
+	}
 }
 
 // TestAdmitOverTLS runs the Gate inside a real mutual TLS 1.3 handshake on
