@@ -77,7 +77,7 @@ func Sign(kind Kind, version uint64, issued time.Time, body []byte, signer crypt
 	if len(body) > MaxBody {
 		return nil, fmt.Errorf("bundle: sign %s: body of %d bytes exceeds %d", kind, len(body), MaxBody)
 	}
-	if !cert.PublicKey.(interface{ Equal(crypto.PublicKey) bool }).Equal(signer.Public()) {
+	if k, ok := cert.PublicKey.(interface{ Equal(crypto.PublicKey) bool }); !ok || !k.Equal(signer.Public()) {
 		return nil, fmt.Errorf("bundle: sign %s: key does not match the publisher certificate", kind)
 	}
 	w := &Writer{}
