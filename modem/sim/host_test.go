@@ -284,3 +284,18 @@ func waitStatus(t *testing.T, m *Modem, what string, ok func(Status) bool) Statu
 		}
 	}
 }
+
+// Jazz's LTE cell of NewCell("41001", LTE, 0), as the URCs show it.
+const (
+	jazzTAC = `"2100"`
+	jazzCI  = `"00A10001"`
+)
+
+// reregister turns the radio off, sets the registration URCs to n and
+// turns the radio on again, leaving the modem searching.
+func (h *host) reregister(n int) {
+	h.t.Helper()
+	h.cmd("+CFUN=0", "OK")
+	h.cmd(fmt.Sprintf("+CREG=%d;+CGREG=%d;+CEREG=%d", min(n, 2), n, n), "OK")
+	h.cmd("+CFUN=1", "+CREG: 2", "+CGREG: 2", "+CEREG: 2", "OK")
+}

@@ -120,14 +120,21 @@ func cmdCOPS(m *Modem, c command) result {
 	if m.reg.phase == regCamped && m.reg.cell.PLMN == plmn && (!hasAcT || m.reg.cell.AcT.family() == act.family()) {
 		return result{}
 	}
-	_, found := m.bestCell()
-	m.reselect()
-	// The module answers once the selection succeeded or failed; in mode 4
-	// it falls back to automatic selection instead of failing.
-	if !found {
-		return result{delay: m.cfg.RegisterDelay, final: cme(cmeNoService)}
+	if m.st.fun != 1 || m.simState() != SIMReady {
+		return result{} // the selection applies when the radio comes up
 	}
-	return result{delay: m.cfg.RegisterDelay}
+	// The module searches for the network and answers once it has
+	// registered or given up; in mode 4 it falls back to automatic.
+	m.sched.cancel(m.reg.search)
+	m.reg.search = nil
+	m.setPhase(regSearching, Cell{}, false)
+	return result{delay: m.cfg.RegisterDelay, settle: func() final {
+		m.camp()
+		if m.reg.phase == regCamped && (mode == 4 || m.reg.cell.PLMN == plmn) {
+			return finalOK
+		}
+		return cme(cmeNoService)
+	}}
 }
 
 func operName(plmn string, format int) string {

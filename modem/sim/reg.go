@@ -211,7 +211,9 @@ func (m *Modem) setPhase(phase regPhase, cell Cell, hasCell bool) {
 	m.sched.cancel(m.reg.search)
 	m.reg.search = nil
 	if m.reg.phase == regCamped {
-		m.dropContexts(m.st.fun == 1 && m.power == powerOn && m.st.copsMode != 2)
+		// The network tore the bearers down unless the module itself
+		// left: radio off, deregistration, or its SIM gone.
+		m.dropContexts(m.st.fun == 1 && m.power == powerOn && m.st.copsMode != 2 && m.simState() == SIMReady)
 	}
 	m.reg.phase, m.reg.cell, m.reg.hasCell = phase, cell, hasCell
 	m.reg.cause = 0

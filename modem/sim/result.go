@@ -23,7 +23,7 @@ const (
 )
 
 var (
-	ok        = final{kind: resOK}
+	finalOK   = final{kind: resOK}
 	errPlain  = final{kind: resError}
 	noCarrier = final{kind: resNoCarrier}
 )
@@ -105,6 +105,9 @@ type result struct {
 	prompt bool
 	// then runs, under the modem lock, after the response is queued.
 	then func()
+	// settle runs, under the modem lock, once delay has passed, and gives
+	// the final result: for commands whose outcome is decided meanwhile.
+	settle func() final
 }
 
 func okInfo(lines ...string) result { return result{info: lines} }

@@ -97,6 +97,7 @@ func (s *session) feed(b []byte) {
 	for len(b) > 0 {
 		if m.power != powerOn || m.sess != s {
 			// A module that is off or hung drops what it is sent.
+			m.stats.BytesIgnored += len(b)
 			return
 		}
 		n, echo, ev, text := s.fr.scan(b)
@@ -142,6 +143,9 @@ func (s *session) runLine(text string) {
 				return // the module reset or the port went while we waited
 			}
 		}
+		if r.settle != nil {
+			r.final = r.settle()
+		}
 		if len(r.info) > 0 {
 			for _, l := range r.info {
 				m.tr.add('<', l)
@@ -164,7 +168,7 @@ func (s *session) runLine(text string) {
 			return
 		}
 	}
-	s.finish(ok)
+	s.finish(finalOK)
 	for _, f := range then {
 		f()
 	}

@@ -300,7 +300,7 @@ func (s *session) finishSend(cancelled bool, text string) {
 	m := s.m
 	if cancelled {
 		m.tr.add('>', "<ESC>")
-		s.finish(ok)
+		s.finish(finalOK)
 		return
 	}
 	m.tr.add('>', text+"<Ctrl-Z>")
@@ -320,7 +320,7 @@ func (s *session) finishSend(cancelled bool, text string) {
 	line := "+CMGS: " + itoa(m.mr)
 	m.tr.add('<', line)
 	s.out.push(m.format().info([]string{line}))
-	s.finish(ok)
+	s.finish(finalOK)
 }
 
 // deliverSMS routes an incoming message as +CNMI says (27.005 §3.4.1):

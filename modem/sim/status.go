@@ -10,6 +10,7 @@ type Stats struct {
 	Boots         int
 	Unplugs       int
 	Commands      int // command lines run
+	BytesIgnored  int // bytes the host sent while the module was off or hung
 	URCs          int
 	URCsDropped   int // the output queue was full
 	URCsMisrouted int // Quectel urcport pointed elsewhere
@@ -144,8 +145,8 @@ func (s Status) Lines() []string {
 	}
 	l = append(l, fmt.Sprintf("sms: cnmi=%s stored=%d", strings.Trim(strings.Join(strings.Fields(fmt.Sprint(s.CNMI)), ","), "[]"), s.Stored))
 	st := s.Stats
-	l = append(l, fmt.Sprintf("stats: boots=%d unplugs=%d commands=%d urcs=%d dropped=%d misrouted=%d registrations=%d activations=%d",
-		st.Boots, st.Unplugs, st.Commands, st.URCs, st.URCsDropped, st.URCsMisrouted, st.Registrations, st.Activations),
+	l = append(l, fmt.Sprintf("stats: boots=%d unplugs=%d commands=%d ignored-bytes=%d urcs=%d dropped=%d misrouted=%d registrations=%d activations=%d",
+		st.Boots, st.Unplugs, st.Commands, st.BytesIgnored, st.URCs, st.URCsDropped, st.URCsMisrouted, st.Registrations, st.Activations),
 		fmt.Sprintf("stats: calls-hung-up=%d answered=%d missed=%d sms-delivered=%d acked=%d deleted=%d sent=%d",
 			st.CallsHungUp, st.CallsAnswered, st.CallsMissed, st.SMSDelivered, st.SMSAcked, st.SMSDeleted, st.SMSSent))
 	return l
