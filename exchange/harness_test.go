@@ -2,6 +2,7 @@ package exchange_test
 
 import (
 	"context"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/tls"
 	"crypto/x509"
@@ -409,3 +410,27 @@ func checkGoroutines(t *testing.T) {
 }
 
 func trustID(s string) trust.DeviceID { return trust.DeviceID(s) }
+
+type tlsCert = tls.Certificate
+
+type techKey struct {
+	cert *x509.Certificate
+	key  crypto.Signer
+}
+
+func signer(c tls.Certificate) crypto.Signer { return c.PrivateKey.(crypto.Signer) }
+
+// newTechnician issues another technician certificate from the CA.
+func (h *harness) newTechnician(name string) tls.Certificate {
+	h.t.Helper()
+	k, _ := ca.NewKey()
+	c, err := h.fleet.CA.IssueTechnician(name, &k.PublicKey, 0)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return tls.Certificate{Certificate: [][]byte{c.Raw}, PrivateKey: k, Leaf: c}
+}
+
+func rogueTechnician(t *testing.T) tls.Certificate {
+	return pkitest.NewCA(t, "Rogue").Technician(t, "tech-one")
+}
