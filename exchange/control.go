@@ -179,3 +179,9 @@ func (x *Exchange) QueueWipe(raw []byte, technician *x509.Certificate, actor str
 	x.audit.record(store.Event{Kind: EventWipeDelivered, Device: o.Device, Reason: "order " + o.ID.String()})
 	return o, true, nil
 }
+
+// RelayRefused records a refusal by the TURN relay in the audit log (wire
+// it to relay.Config.Refused).
+func (x *Exchange) RelayRefused(device, code, reason string) {
+	x.audit.refused(device, code, reason, "turn")
+}
