@@ -168,7 +168,7 @@ func TestTechnicianAPIAdmission(t *testing.T) {
 	dev := h.enroll("pk-0001")
 	h.publish(nil)
 	for name, cert := range map[string]tlsCert{
-		"device certificate":     dev.TLS(),
+		"device certificate":       dev.TLS(),
 		"technician of a rogue CA": rogueTechnician(t),
 	} {
 		_, err := h.adminClient(cert).Fleet(t.Context())

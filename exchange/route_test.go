@@ -180,8 +180,12 @@ func TestMalformedAndReplayedFramesCutOff(t *testing.T) {
 		want  string
 	}{
 		{"unknown kind", func(*wire.Writer) []byte { return []byte{0, 0, 0, 10, 1, 0x7f, 0, 0, 0, 0, 0, 0, 0, 2} }, "unknown message kind"},
-		{"replayed sequence number", func(*wire.Writer) []byte { return []byte{0, 0, 0, 18, 1, 2, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 9} }, "out of sequence"},
-		{"exchange's kind", func(*wire.Writer) []byte { return []byte{0, 0, 0, 18, 1, 0x82, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 9} }, "direction"},
+		{"replayed sequence number", func(*wire.Writer) []byte {
+			return []byte{0, 0, 0, 18, 1, 2, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 9}
+		}, "out of sequence"},
+		{"exchange's kind", func(*wire.Writer) []byte {
+			return []byte{0, 0, 0, 18, 1, 0x82, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 9}
+		}, "direction"},
 		{"oversize", func(*wire.Writer) []byte { return []byte{0, 1, 0, 0} }, "size cap"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

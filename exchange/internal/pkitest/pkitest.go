@@ -73,7 +73,9 @@ func NotYetValid(c *x509.Certificate) {
 func EKU(u ...x509.ExtKeyUsage) Opt { return func(c *x509.Certificate) { c.ExtKeyUsage = u } }
 
 // Role sets the subject OU, which trust reads as the certificate's role.
-func Role(ou string) Opt { return func(c *x509.Certificate) { c.Subject.OrganizationalUnit = []string{ou} } }
+func Role(ou string) Opt {
+	return func(c *x509.Certificate) { c.Subject.OrganizationalUnit = []string{ou} }
+}
 
 // Issue signs a leaf for cn with a fresh P-384 key and returns it ready for
 // tls.Config. The default is a device certificate: EKU serverAuth and
