@@ -158,16 +158,16 @@ func FuzzParseCME(f *testing.F) {
 
 func TestRegSolicited(t *testing.T) {
 	for line, want := range map[string]bool{
-		`+CREG: 2,1,"1A2B","01ABCDEF",7`:              true,
-		`+CREG: 0,1`:                                  true,
+		`+CREG: 2,1,"1A2B","01ABCDEF",7`:               true,
+		`+CREG: 0,1`:                                   true,
 		`+CEREG: 4,1,"1A2B","01ABCDEF",7,,,"00100100"`: true,
-		`+CREG: 2,1,1A2B,01ABCDEF`:                    true,
-		`+CREG: 1,"1A2B","01ABCDEF",7`:                false,
-		`+CREG: 5`:                                    false,
-		`+CEREG: 1,,,7`:                               false,
-		`+CREG: 1,1A2B,01ABCDEF`:                      false,
-		`+CGREG: 3,"00C3","0000A13F",7,"01",0,15`:     false,
-		`+CREG`:                                       false,
+		`+CREG: 2,1,1A2B,01ABCDEF`:                     true,
+		`+CREG: 1,"1A2B","01ABCDEF",7`:                 false,
+		`+CREG: 5`:                                     false,
+		`+CEREG: 1,,,7`:                                false,
+		`+CREG: 1,1A2B,01ABCDEF`:                       false,
+		`+CGREG: 3,"00C3","0000A13F",7,"01",0,15`:      false,
+		`+CREG`: false,
 	} {
 		if got := regSolicited(line); got != want {
 			t.Errorf("regSolicited(%q) = %v, want %v", line, got, want)
