@@ -113,19 +113,20 @@ func (s *session) configureQuectel(ctx context.Context) error {
 
 // lockRAT forbids the radio technologies the policy does not allow; GSM is
 // never allowed. The standard +WS46 comes first (TS 27.007 §5.9: 28 is
-// E-UTRAN only, 31 UTRAN and E-UTRAN), then Quectel's nwscanmode. A modem
-// with neither is left as it is: the baseband watch alerts on any 2G
-// registration and no data runs over it.
+// E-UTRAN only, 31 UTRAN and E-UTRAN), then Quectel's nwscanmode. Each is
+// read before it is written: writing makes the modem search afresh, which
+// would drop a working attach. A modem with neither is left as it is: the
+// baseband watch alerts on any 2G registration and no data runs over it.
 func (s *session) lockRAT(ctx context.Context) error {
-	rats := s.m.cfg.Provision.AllowedRATs(s.net) // without a network: the default set
-	want, mode := "28", "3"                      // LTE only
+	rats := s.m.cfg.Provision.AllowedRATs(s.net)
+	want, mode := "28", "3" // LTE only
 	if slices.Contains(rats, "UMTS") {
 		want, mode = "31", "0"
 	}
 	r, err := s.cmd(ctx, "AT+WS46=?", "+WS46")
 	if err == nil {
 		if l, ok := first(r, "+WS46"); ok && strings.Contains(l, want) {
-			return s.try(ctx, "AT+WS46="+want)
+			return s.setIfDifferent(ctx, "AT+WS46?", "+WS46", want, "AT+WS46="+want)
 		}
 	} else if fatal(err) {
 		return err
@@ -136,10 +137,32 @@ func (s *session) lockRAT(ctx context.Context) error {
 				return err
 			}
 		}
-		return s.try(ctx, `AT+QCFG="nwscanmode",`+mode+",1")
+		return s.setIfDifferent(ctx, `AT+QCFG="nwscanmode"`, "+QCFG", mode, `AT+QCFG="nwscanmode",`+mode+",1")
 	}
 	s.m.cfg.Log.Warn("modem: cannot lock out 2G on this modem; relying on the baseband watch")
 	return nil
+}
+
+// setIfDifferent reads a setting and writes it only if its last field is
+// not want already.
+func (s *session) setIfDifferent(ctx context.Context, read, prefix, want, write string) error {
+	r, err := s.cmd(ctx, read, prefix)
+	if fatal(err) {
+		return err
+	}
+	if err == nil {
+		if l, ok := first(r, prefix); ok {
+			fs := strings.Split(l, ",")
+			last := strings.TrimSpace(fs[len(fs)-1])
+			if i := strings.IndexByte(last, ':'); i >= 0 {
+				last = strings.TrimSpace(last[i+1:])
+			}
+			if last == want {
+				return nil
+			}
+		}
+	}
+	return s.try(ctx, write)
 }
 
 // regQueries are the registration reads, EPS first.

@@ -233,5 +233,8 @@ func (s *session) dataDown(reason string) {
 	}
 	s.dataUp = false
 	s.m.update(func(st *Status) { st.IP = "" })
+	if s.m.Status().Phase == PhaseDataUp {
+		s.m.setPhase(PhaseRegistered, "data context down: "+reason)
+	}
 	s.m.cfg.OnEvent(DataChanged{Up: false, APN: s.net.APN, Reason: reason})
 }

@@ -73,7 +73,7 @@ type rig struct {
 // fastTiming keeps the state machine's waits short: tests wait for
 // conditions, never for time.
 var fastTiming = Timing{
-	Poll: 200 * time.Millisecond, SIMPoll: 50 * time.Millisecond, Boot: 3 * time.Second,
+	Poll: 200 * time.Millisecond, SIMPoll: 50 * time.Millisecond, Boot: time.Second,
 	RegRetry: 100 * time.Millisecond, RegMax: 400 * time.Millisecond,
 	DataRetry: 50 * time.Millisecond, DataMax: 200 * time.Millisecond,
 	Reopen: 20 * time.Millisecond, ReopenMax: 200 * time.Millisecond, ResetSettle: 20 * time.Millisecond,
@@ -92,7 +92,7 @@ func newRig(t *testing.T, opts ...rigOpt) *rig {
 	t.Helper()
 	checkLeaks(t)
 	card := sim.NewCard("41001", 1)
-	scfg := sim.Config{Profile: &sim.EG25G, Card: &card, PortName: "usbat"}
+	scfg := sim.Config{Profile: &sim.EG25G, Card: &card, PortName: "usbat", RingInterval: 100 * time.Millisecond}
 	line := newPipeLine()
 	mcfg := Config{Open: line.open, Provision: testProvision, Timing: fastTiming, Log: testLog(t)}
 	for _, o := range opts {

@@ -16,7 +16,7 @@ func (s *session) poll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if state != SIMReady {
+	if state != SIMReady && state != SIMUnknown {
 		s.setSIM(state)
 		return &end{kind: endSIM, reason: "sim " + string(state), err: nil}
 	}

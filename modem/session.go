@@ -222,6 +222,10 @@ func (s *session) nextWake() time.Time {
 // advance moves registration and data forward as far as the state allows.
 func (s *session) advance(ctx context.Context) error {
 	m, now := s.m, s.m.cfg.Clock.Now()
+	if !s.haveNet {
+		m.setPhase(PhaseSearching, "radio off: no private APN provisioned for "+s.home)
+		return nil
+	}
 	if !s.reg.Stat.Registered() {
 		if s.dataUp {
 			s.dataDown("registration lost")

@@ -20,11 +20,13 @@ func (s *session) simReady(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		s.setSIM(state)
+		if state != SIMUnknown {
+			s.setSIM(state)
+		}
 		switch state {
 		case SIMReady:
 			return nil
-		case SIMNotReady:
+		case SIMNotReady, SIMUnknown:
 			busy++
 			m.setPhase(PhaseSIMCheck, "SIM busy")
 			if busy > 10 {
@@ -50,6 +52,7 @@ func (s *session) simReady(ctx context.Context) error {
 }
 
 // readSIM asks +CPIN?; a +CME ERROR that names the SIM state counts as one.
+// An answer that says nothing (a timeout, a bare ERROR) gives SIMUnknown.
 func (s *session) readSIM(ctx context.Context) (SIMState, error) {
 	r, err := s.cmd(ctx, "AT+CPIN?", "+CPIN")
 	switch {
@@ -64,16 +67,16 @@ func (s *session) readSIM(ctx context.Context) (SIMState, error) {
 	case at.IsCME(err, at.CMESIMPUKRequired):
 		return SIMPUK, nil
 	case err != nil:
-		return SIMNotReady, nil
+		return SIMUnknown, nil
 	}
 	l, ok := first(r, "+CPIN")
 	if !ok {
-		return SIMNotReady, nil
+		return SIMUnknown, nil
 	}
 	c, err := info.ParseCPIN(l)
 	if err != nil {
 		s.m.cfg.Log.Warn("modem: bad +CPIN", "err", err)
-		return SIMNotReady, nil
+		return SIMUnknown, nil
 	}
 	return simState(c.State), nil
 }
