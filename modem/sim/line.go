@@ -189,3 +189,46 @@ func (s *Socket) Close() error {
 	}
 	return err
 }
+
+// Pipe is a Line over in-memory pipes (net.Pipe), for tests that want the
+// simulator without a pty: each Next makes a pipe and hands its host end to
+// the next call of Host.
+type Pipe struct {
+	hosts chan net.Conn
+}
+
+// NewPipe returns an in-memory line.
+func NewPipe() *Pipe { return &Pipe{hosts: make(chan net.Conn, 1)} }
+
+// Next makes a pipe and waits until there is room to hand its host end over.
+func (p *Pipe) Next(ctx context.Context) (io.ReadWriteCloser, string, error) {
+	modem, host := net.Pipe()
+	select {
+	case p.hosts <- host:
+		return modem, "pipe", nil
+	case <-ctx.Done():
+		modem.Close()
+		host.Close()
+		return nil, "", ctx.Err()
+	}
+}
+
+// Host returns the host end of the next pipe the modem serves.
+func (p *Pipe) Host(ctx context.Context) (net.Conn, error) {
+	select {
+	case h := <-p.hosts:
+		return h, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// Close releases a host end nobody took.
+func (p *Pipe) Close() error {
+	select {
+	case h := <-p.hosts:
+		h.Close()
+	default:
+	}
+	return nil
+}

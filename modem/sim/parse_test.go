@@ -2,6 +2,7 @@ package sim
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -125,4 +126,51 @@ func TestQuote(t *testing.T) {
 			t.Errorf("parseString(%s) = %q, %v; want %q", want, back, err, in)
 		}
 	}
+}
+
+// FuzzExec runs fuzzed command lines through every command handler of
+// both profiles: whatever the host sends, the modem answers and never
+// panics.
+func FuzzExec(f *testing.F) {
+	for _, s := range []string{
+		`+CGDCONT=1,"IPV4V6","x";+CGACT=1,1;+CGPADDR=1;+CGCONTRDP`, `+COPS=1,2,"41004",7`, `+COPS=?`,
+		`+CPIN="1234","5678"`, `+CLCK="SC",1,"0000"`, `+QCFG="nwscanmode",3,1`, `+QENG="servingcell"`,
+		`+CMGS=20`, `+CNMI=2,2,0,0,0;+CPMS="SM","ME","MT";+CMGD=0,4;+CMGL=4`, `+CRSM=176,12258,0,0,10`,
+		`+CREG=3;+CEREG=5;+CGREG=4;+CFUN=1,1`, `S3=13;S3?;E1V0Q1`, `+WS46=28;+CEMODE=0;+CTZR=2`, `+CGAUTH=1,2,"u","p"`,
+		`+QURCCFG="urcport","all"`, `+QPINC="SC"`, `+QPOWD=1`, `+CLIP=1;+CRC=1;+CLCC;A;H;+CHUP`,
+	} {
+		f.Add(s, false)
+	}
+	f.Fuzz(func(t *testing.T, line string, generic bool) {
+		cmds, err := parseLine(line)
+		if err != nil {
+			return
+		}
+		cfg, _ := fakeConfig()
+		if generic {
+			cfg.Profile = &Generic
+		}
+		m, err := New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		m.powerOn()
+		m.camp()
+		for _, c := range cmds {
+			r := m.exec(c)
+			if r.settle != nil {
+				r.final = r.settle()
+			}
+			for _, l := range r.info {
+				if strings.ContainsAny(l, "\r\n") {
+					t.Fatalf("%s: information line %q has a line break", c, l)
+				}
+			}
+			if r.then != nil {
+				r.then()
+			}
+		}
+	})
 }
