@@ -25,6 +25,7 @@ type Daemon struct {
 	mu       sync.Mutex
 	handlers map[state.IntentKind]IntentHandler
 	screen   func(context.Context) ([]byte, error)
+	enroller enroller
 	alerts   alertBook
 
 	// wg counts intent goroutines started for the UI; Wait waits for them.
@@ -94,6 +95,46 @@ func (d *Daemon) Screenshot(ctx context.Context) ([]byte, error) {
 		return nil, api.ErrNoScreen
 	}
 	return f(ctx)
+}
+
+// enroller is the part of Keys the local API's enrollment routes use.
+type enroller interface {
+	EnrollRequest(ctx context.Context) ([]byte, error)
+	InstallCertificate(ctx context.Context, pem []byte) error
+}
+
+// SetEnroller installs what serves the enrollment routes.
+func (d *Daemon) SetEnroller(e enroller) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.enroller = e
+}
+
+func (d *Daemon) getEnroller() (enroller, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.enroller == nil {
+		return nil, fmt.Errorf("enroll: %w: this handset has no keystore", api.ErrRejected)
+	}
+	return d.enroller, nil
+}
+
+// EnrollRequest implements api.Backend.
+func (d *Daemon) EnrollRequest(ctx context.Context) ([]byte, error) {
+	e, err := d.getEnroller()
+	if err != nil {
+		return nil, err
+	}
+	return e.EnrollRequest(ctx)
+}
+
+// InstallCertificate implements api.Backend.
+func (d *Daemon) InstallCertificate(ctx context.Context, pem []byte) error {
+	e, err := d.getEnroller()
+	if err != nil {
+		return err
+	}
+	return e.InstallCertificate(ctx, pem)
 }
 
 var _ api.Backend = (*Daemon)(nil)

@@ -31,6 +31,8 @@ func (f *fakePhoned) Intent(_ context.Context, in state.Intent) error {
 	f.intents <- cp
 	return nil
 }
+func (f *fakePhoned) EnrollRequest(context.Context) ([]byte, error) { return nil, api.ErrRejected }
+func (f *fakePhoned) InstallCertificate(context.Context, []byte) error { return api.ErrRejected }
 func (f *fakePhoned) Screenshot(context.Context) ([]byte, error) { return []byte("\x89PNG..."), nil }
 
 func startPhoned(t *testing.T, snap state.Snapshot) (*fakePhoned, string) {
@@ -69,7 +71,7 @@ func TestStatusPrintsWhatATechnicianNeeds(t *testing.T) {
 func TestStatusWaitTimesOutWithReason(t *testing.T) {
 	_, sock := startPhoned(t, state.Snapshot{Modem: state.Modem{Phase: state.ModemSearching}})
 	e, _, errb := testEnv()
-	if code := run(context.Background(), e, []string{"status", "--socket", sock, "--wait", "data-up", "--timeout", "200ms"}); code != 1 {
+	if code := run(context.Background(), e, []string{"status", "--socket", sock, "--wait", "data-up", "--timeout", "3s"}); code != 1 {
 		t.Fatalf("exit %d, want 1", code)
 	}
 	if !strings.Contains(errb.String(), `modem still "searching"`) {

@@ -10,6 +10,8 @@
 //	GET  /v1/watch       the current Snapshot, then every change, one JSON object per line
 //	POST /v1/intent      one Intent; 204 on success, 4xx/5xx with a plain-text reason
 //	GET  /v1/screenshot  the screen as PNG
+//	GET  /v1/enroll/request      the handset's certificate request (PEM), for phonectl enroll
+//	POST /v1/enroll/certificate  the certificate the technician issued (PEM)
 package api
 
 import (
@@ -29,6 +31,11 @@ type Backend interface {
 	Intent(ctx context.Context, in state.Intent) error
 	// Screenshot returns the current screen as PNG.
 	Screenshot(ctx context.Context) ([]byte, error)
+	// EnrollRequest returns the handset's PEM certificate request.
+	EnrollRequest(ctx context.Context) ([]byte, error)
+	// InstallCertificate stores the PEM certificate issued for the request;
+	// a wrong one is refused with an error wrapping ErrRejected.
+	InstallCertificate(ctx context.Context, pem []byte) error
 }
 
 // ErrRejected marks an intent the daemon refused in its current state.
@@ -39,3 +46,6 @@ var ErrNoScreen = errors.New("no screen")
 
 // maxIntentBytes caps a request body. An Intent is a few short fields.
 const maxIntentBytes = 4 << 10
+
+// maxCertificateBytes caps an uploaded PEM certificate; ours are under 1 KiB.
+const maxCertificateBytes = 16 << 10

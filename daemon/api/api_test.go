@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -40,6 +41,17 @@ func (b *backend) Intent(_ context.Context, in state.Intent) error {
 	cp := in
 	cp.PIN = nil
 	b.got = append(b.got, cp)
+	return nil
+}
+
+func (b *backend) EnrollRequest(context.Context) ([]byte, error) {
+	return []byte("-----BEGIN CERTIFICATE REQUEST-----\n"), nil
+}
+
+func (b *backend) InstallCertificate(_ context.Context, pem []byte) error {
+	if string(pem) != "good" {
+		return fmt.Errorf("install: %w: not ours", ErrRejected)
+	}
 	return nil
 }
 
@@ -160,6 +172,20 @@ func TestScreenshot(t *testing.T) {
 	got, err := c.Screenshot(context.Background())
 	if err != nil || string(got) != string(b.png) {
 		t.Fatalf("Screenshot = %q, %v", got, err)
+	}
+}
+
+func TestEnrollRoutes(t *testing.T) {
+	c := serve(t, newBackend(), nil)
+	req, err := c.EnrollRequest(context.Background())
+	if err != nil || !strings.HasPrefix(string(req), "-----BEGIN CERTIFICATE REQUEST") {
+		t.Fatalf("EnrollRequest = %q, %v", req, err)
+	}
+	if err := c.InstallCertificate(context.Background(), []byte("good")); err != nil {
+		t.Fatalf("install good: %v", err)
+	}
+	if err := c.InstallCertificate(context.Background(), []byte("bad")); !errors.Is(err, ErrRejected) {
+		t.Fatalf("install bad: err = %v, want ErrRejected", err)
 	}
 }
 

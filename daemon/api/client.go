@@ -99,6 +99,30 @@ func (c *Client) Screenshot(ctx context.Context) ([]byte, error) {
 	return png, nil
 }
 
+// EnrollRequest returns the handset's PEM certificate request.
+func (c *Client) EnrollRequest(ctx context.Context) ([]byte, error) {
+	resp, err := c.do(ctx, http.MethodGet, "/v1/enroll/request", nil)
+	if err != nil {
+		return nil, fmt.Errorf("api: enroll request: %w", err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if err != nil {
+		return nil, fmt.Errorf("api: enroll request: %w", err)
+	}
+	return b, nil
+}
+
+// InstallCertificate sends the PEM certificate issued for the handset.
+func (c *Client) InstallCertificate(ctx context.Context, pem []byte) error {
+	resp, err := c.do(ctx, http.MethodPost, "/v1/enroll/certificate", pem)
+	if err != nil {
+		return fmt.Errorf("api: install certificate: %w", err)
+	}
+	resp.Body.Close()
+	return nil
+}
+
 // do sends a request and turns a non-2xx status into an error carrying the
 // daemon's reason; 409 wraps ErrRejected and 404 on a screenshot ErrNoScreen.
 func (c *Client) do(ctx context.Context, method, path string, body []byte) (*http.Response, error) {

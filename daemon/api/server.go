@@ -36,6 +36,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	mux.HandleFunc("GET /v1/watch", s.watch)
 	mux.HandleFunc("POST /v1/intent", s.postIntent)
 	mux.HandleFunc("GET /v1/screenshot", s.screenshot)
+	mux.HandleFunc("GET /v1/enroll/request", s.enrollRequest)
+	mux.HandleFunc("POST /v1/enroll/certificate", s.installCertificate)
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -112,12 +114,7 @@ func (s *Server) postIntent(w http.ResponseWriter, r *http.Request) {
 	}
 	defer in.Wipe()
 	if err := s.backend.Intent(r.Context(), in); err != nil {
-		code := http.StatusInternalServerError
-		if errors.Is(err, ErrRejected) {
-			code = http.StatusConflict
-		}
-		// The reason names the state that refused it, never a secret.
-		http.Error(w, err.Error(), code)
+		writeErr(w, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -135,6 +132,39 @@ func (s *Server) screenshot(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "image/png")
 	w.Write(png)
+}
+
+func (s *Server) enrollRequest(w http.ResponseWriter, r *http.Request) {
+	req, err := s.backend.EnrollRequest(r.Context())
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-pem-file")
+	w.Write(req)
+}
+
+func (s *Server) installCertificate(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxCertificateBytes))
+	if err != nil {
+		http.Error(w, "certificate too large", http.StatusRequestEntityTooLarge)
+		return
+	}
+	if err := s.backend.InstallCertificate(r.Context(), body); err != nil {
+		writeErr(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// writeErr maps a backend error to a status: 409 for a refusal in the
+// current state, 500 otherwise. The text names the reason, never a secret.
+func writeErr(w http.ResponseWriter, err error) {
+	code := http.StatusInternalServerError
+	if errors.Is(err, ErrRejected) {
+		code = http.StatusConflict
+	}
+	http.Error(w, err.Error(), code)
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

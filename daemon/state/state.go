@@ -32,6 +32,8 @@ type Lock struct {
 	WrongPINs   int  `json:"wrong_pins"`   // consecutive failures since the last success
 	MaxAttempts int  `json:"max_attempts"` // the keystore wipes at this count
 	Wiped       bool `json:"wiped"`        // the keystore was wiped; the handset needs a technician
+	// Setup is true on a new handset: the first PIN entered becomes the PIN.
+	Setup bool `json:"setup,omitempty"`
 }
 
 // ModemPhase is the modem state machine's state.

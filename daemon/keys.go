@@ -1,0 +1,264 @@
+package daemon
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+
+	"mehfooz/daemon/api"
+	"mehfooz/daemon/state"
+	"mehfooz/trust"
+	"mehfooz/trust/enroll"
+	"mehfooz/trust/keystore"
+)
+
+// Keys owns the handset's keystore: the first-boot set-up (the first PIN
+// entered becomes the PIN, and the device key is generated), unlocking from
+// the lock screen, the screen lock, wipes, and enrollment. The subsystems
+// that need the device key wait on Ready.
+//
+// The screen lock is not the keystore lock: once unlocked after boot the
+// device key stays in memory, so an incoming call can ring a locked screen
+// and the link to the exchange survives; re-entering the PIN is checked by
+// the keystore all the same, and wrong PINs count towards the wipe.
+type Keys struct {
+	d      *Daemon
+	dir    string
+	secret keystore.DeviceSecret
+	id     trust.DeviceID
+	verify *trust.Verifier
+	opts   keystore.Options
+
+	mu    sync.Mutex
+	ks    *keystore.Keystore // nil before the first PIN on a new handset
+	ready chan struct{}      // closed once unlocked and enrolled
+	wiped chan struct{}      // closed when the keystore is wiped
+	// onWipe is called once, after a wipe, with the pending revocation request.
+	onWipe func(req []byte)
+}
+
+// NewKeys opens the keystore in dir for device id. A handset without one
+// yet is set up by its first unlock.
+func NewKeys(d *Daemon, dir string, secret keystore.DeviceSecret, id trust.DeviceID, v *trust.Verifier, opts keystore.Options) (*Keys, error) {
+	k := &Keys{d: d, dir: dir, secret: secret, id: id, verify: v, opts: opts,
+		ready: make(chan struct{}), wiped: make(chan struct{})}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("keys: %w", err)
+	}
+	ks, err := keystore.Open(dir, secret, opts)
+	switch {
+	case errors.Is(err, keystore.ErrNotInitialized):
+	case err != nil:
+		return nil, fmt.Errorf("keys: %w", err)
+	default:
+		if ks.ID() != id {
+			return nil, fmt.Errorf("keys: the keystore belongs to %s, not %s", ks.ID(), id)
+		}
+		k.ks = ks
+	}
+	d.Handle(state.IntentUnlock, k.unlock)
+	d.Handle(state.IntentLock, k.lock)
+	d.SetEnroller(k)
+	k.publish(true)
+	if ks != nil && ks.Status().PendingRevocation {
+		// Wiped in an earlier boot, and the exchange was never told.
+		close(k.wiped)
+	}
+	return k, nil
+}
+
+// Ready is closed once the keystore is unlocked and holds a certificate.
+func (k *Keys) Ready() <-chan struct{} { return k.ready }
+
+// Wiped is closed when the keystore was wiped (by PIN count, duress or order).
+func (k *Keys) Wiped() <-chan struct{} { return k.wiped }
+
+// Store returns the keystore once Ready; nil before.
+func (k *Keys) Store() *keystore.Keystore {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	select {
+	case <-k.ready:
+		return k.ks
+	default:
+		return nil
+	}
+}
+
+// PendingRevocation returns the signed "revoke me" request left by a wipe.
+func (k *Keys) PendingRevocation() []byte {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.ks == nil {
+		return nil
+	}
+	return k.ks.PendingRevocation()
+}
+
+// AckRevocation records that the exchange took the request.
+func (k *Keys) AckRevocation() error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.ks == nil {
+		return nil
+	}
+	return k.ks.AckRevocation()
+}
+
+// publish writes the lock state; locked says whether the screen is locked.
+func (k *Keys) publish(locked bool) {
+	st := state.Lock{Locked: locked, MaxAttempts: keystore.DefaultMaxAttempts, Setup: k.ks == nil}
+	if k.ks != nil {
+		s := k.ks.Status()
+		st.WrongPINs, st.MaxAttempts, st.Wiped = s.Failed, s.MaxAttempts, s.Wiped
+	}
+	k.d.hub.Update(func(s *state.Snapshot) {
+		s.Lock = st
+		s.DeviceID = string(k.id)
+	})
+}
+
+func (k *Keys) unlock(_ context.Context, in state.Intent) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.ks == nil {
+		ks, err := keystore.Create(k.dir, k.secret, k.id, in.PIN, k.opts)
+		if err != nil {
+			return fmt.Errorf("set up: %w: %v", api.ErrRejected, err)
+		}
+		k.ks = ks
+		k.d.log.Info("keystore created", "device", k.id)
+		k.afterUnlock()
+		return nil
+	}
+	err := k.ks.Unlock(in.PIN)
+	var wrong *keystore.WrongPINError
+	switch {
+	case err == nil:
+		k.afterUnlock()
+		return nil
+	case errors.As(err, &wrong), errors.Is(err, keystore.ErrWiped):
+		// A duress PIN answers exactly like a wrong one; only a pending
+		// revocation request shows that the store is gone.
+		k.publish(true)
+		k.checkWiped()
+		return fmt.Errorf("unlock: %w: %v", api.ErrRejected, err)
+	default:
+		return fmt.Errorf("unlock: %w", err)
+	}
+}
+
+// afterUnlock publishes the unlocked screen and, if the handset is
+// enrolled, makes the keys Ready. k.mu is held.
+func (k *Keys) afterUnlock() {
+	k.publish(false)
+	if c, err := k.ks.Certificate(); err == nil && c != nil {
+		k.markReady()
+	}
+}
+
+func (k *Keys) markReady() {
+	select {
+	case <-k.ready:
+	default:
+		close(k.ready)
+	}
+}
+
+// checkWiped notices a wipe and hands its revocation request on. k.mu is held.
+func (k *Keys) checkWiped() {
+	req := k.ks.PendingRevocation()
+	if len(req) == 0 {
+		return
+	}
+	select {
+	case <-k.wiped:
+		return
+	default:
+		close(k.wiped)
+	}
+	k.d.log.Warn("keystore wiped")
+	if k.onWipe != nil {
+		k.onWipe(req)
+	}
+}
+
+// Wipe erases the keystore now (a technician's verified wipe order).
+func (k *Keys) Wipe() error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.ks == nil {
+		return nil
+	}
+	if err := k.ks.Wipe(); err != nil {
+		return err
+	}
+	k.publish(true)
+	k.checkWiped()
+	return nil
+}
+
+func (k *Keys) lock(context.Context, state.Intent) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.ks == nil {
+		return fmt.Errorf("lock: %w: no PIN set yet", api.ErrRejected)
+	}
+	k.publish(true)
+	return nil
+}
+
+// EnrollRequest returns the PEM certificate request a technician signs with
+// `phonectl enroll`. It needs the keystore unlocked.
+func (k *Keys) EnrollRequest(context.Context) ([]byte, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.ks == nil || k.ks.Locked() {
+		return nil, fmt.Errorf("enroll request: %w: unlock the handset first", api.ErrRejected)
+	}
+	signer, err := k.ks.Signer()
+	if err != nil {
+		return nil, fmt.Errorf("enroll request: %w", err)
+	}
+	der, err := enroll.NewRequest(signer, k.id)
+	if err != nil {
+		return nil, fmt.Errorf("enroll request: %w", err)
+	}
+	return enroll.EncodePEM(der), nil
+}
+
+// InstallCertificate stores the certificate the technician issued. It must
+// be a device certificate from the enrollment CA for this handset's ID and
+// key; anything else is refused and nothing changes.
+func (k *Keys) InstallCertificate(_ context.Context, pemBytes []byte) error {
+	blk, _ := pem.Decode(pemBytes)
+	if blk == nil || blk.Type != "CERTIFICATE" {
+		return fmt.Errorf("install certificate: %w: not a PEM certificate", api.ErrRejected)
+	}
+	cert, err := x509.ParseCertificate(blk.Bytes)
+	if err != nil {
+		return fmt.Errorf("install certificate: %w: %v", api.ErrRejected, err)
+	}
+	id, err := k.verify.Device(cert)
+	if err != nil {
+		return fmt.Errorf("install certificate: %w: %v", api.ErrRejected, err)
+	}
+	if id != k.id {
+		return fmt.Errorf("install certificate: %w: issued to %s, this handset is %s", api.ErrRejected, id, k.id)
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.ks == nil || k.ks.Locked() {
+		return fmt.Errorf("install certificate: %w: unlock the handset first", api.ErrRejected)
+	}
+	if err := k.ks.SetCertificate(cert); err != nil {
+		return fmt.Errorf("install certificate: %w: %v", api.ErrRejected, err)
+	}
+	k.d.log.Info("certificate installed", "device", id, "not_after", cert.NotAfter)
+	k.markReady()
+	return nil
+}

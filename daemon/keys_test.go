@@ -1,0 +1,178 @@
+package daemon
+
+import (
+	"context"
+	"encoding/pem"
+	"errors"
+	"log/slog"
+	"path/filepath"
+	"testing"
+
+	"mehfooz/daemon/api"
+	"mehfooz/daemon/state"
+	"mehfooz/trust/enroll"
+	"mehfooz/trust/keystore"
+	"mehfooz/trust/seal"
+	"mehfooz/trust/trusttest"
+)
+
+type keysFixture struct {
+	fleet *trusttest.Fleet
+	d     *Daemon
+	k     *Keys
+	dir   string
+}
+
+func newKeys(t *testing.T) *keysFixture {
+	t.Helper()
+	f := trusttest.New(t)
+	d := New(f.Clock, slog.New(slog.DiscardHandler), state.Snapshot{Board: "sim"})
+	dir := t.TempDir()
+	k, err := NewKeys(d, filepath.Join(dir, "keystore"), keystore.FileSecret{Path: filepath.Join(dir, "device.secret")},
+		"pk-gov-0001", f.Verifier, keystore.Options{Params: seal.Test, Clock: f.Clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &keysFixture{fleet: f, d: d, k: k, dir: dir}
+}
+
+func (x *keysFixture) intent(in state.Intent) error { return x.d.Intent(context.Background(), in) }
+
+func (x *keysFixture) enroll(t *testing.T) {
+	t.Helper()
+	req, err := x.d.EnrollRequest(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	blk, _ := pem.Decode(req)
+	r, err := enroll.ParseRequest(blk.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x.fleet.CA.IssueDevice(r, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := x.d.InstallCertificate(context.Background(), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw})); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func ready(k *Keys) bool {
+	select {
+	case <-k.Ready():
+		return true
+	default:
+		return false
+	}
+}
+
+func TestFirstPINSetsUpThenEnrollmentMakesReady(t *testing.T) {
+	x := newKeys(t)
+	if l := x.d.Hub().Current().Lock; !l.Locked || !l.Setup {
+		t.Fatalf("new handset lock = %+v, want locked and in set-up", l)
+	}
+	if _, err := x.d.EnrollRequest(context.Background()); !errors.Is(err, api.ErrRejected) {
+		t.Fatalf("request before a PIN: %v", err)
+	}
+	if err := x.intent(state.Intent{Kind: state.IntentUnlock, PIN: []byte("246810")}); err != nil {
+		t.Fatal(err)
+	}
+	if l := x.d.Hub().Current().Lock; l.Locked || l.Setup {
+		t.Fatalf("after set-up lock = %+v", l)
+	}
+	if ready(x.k) {
+		t.Fatal("ready before enrollment")
+	}
+	x.enroll(t)
+	if !ready(x.k) || x.k.Store() == nil {
+		t.Fatal("not ready after enrollment")
+	}
+}
+
+func TestInstallRefusesAnotherHandsetsCertificate(t *testing.T) {
+	x := newKeys(t)
+	if err := x.intent(state.Intent{Kind: state.IntentUnlock, PIN: []byte("246810")}); err != nil {
+		t.Fatal(err)
+	}
+	other := x.fleet.Enroll("pk-gov-0002")
+	err := x.d.InstallCertificate(context.Background(), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: other.Cert.Raw}))
+	if !errors.Is(err, api.ErrRejected) {
+		t.Fatalf("other handset's certificate: err = %v, want ErrRejected", err)
+	}
+	rogue := trusttest.New(t).Enroll("pk-gov-0001")
+	err = x.d.InstallCertificate(context.Background(), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: rogue.Cert.Raw}))
+	if !errors.Is(err, api.ErrRejected) {
+		t.Fatalf("certificate from another CA: err = %v, want ErrRejected", err)
+	}
+	if ready(x.k) {
+		t.Fatal("ready after refused certificates")
+	}
+}
+
+func TestScreenLockKeepsKeysAndCountsWrongPINs(t *testing.T) {
+	x := newKeys(t)
+	pin := []byte("246810")
+	if err := x.intent(state.Intent{Kind: state.IntentUnlock, PIN: append([]byte(nil), pin...)}); err != nil {
+		t.Fatal(err)
+	}
+	x.enroll(t)
+	if err := x.intent(state.Intent{Kind: state.IntentLock}); err != nil {
+		t.Fatal(err)
+	}
+	if !x.d.Hub().Current().Lock.Locked {
+		t.Fatal("screen not locked")
+	}
+	if x.k.Store().Locked() {
+		t.Fatal("screen lock dropped the device key: calls could not ring")
+	}
+	err := x.intent(state.Intent{Kind: state.IntentUnlock, PIN: []byte("111111")})
+	if !errors.Is(err, api.ErrRejected) {
+		t.Fatalf("wrong PIN: %v", err)
+	}
+	if l := x.d.Hub().Current().Lock; !l.Locked || l.WrongPINs != 1 || l.MaxAttempts != keystore.DefaultMaxAttempts {
+		t.Fatalf("after a wrong PIN lock = %+v", l)
+	}
+	if err := x.intent(state.Intent{Kind: state.IntentUnlock, PIN: append([]byte(nil), pin...)}); err != nil {
+		t.Fatal(err)
+	}
+	if l := x.d.Hub().Current().Lock; l.Locked || l.WrongPINs != 0 {
+		t.Fatalf("after the right PIN lock = %+v", l)
+	}
+}
+
+func TestDuressPINLooksWrongButWipesAndAsksForRevocation(t *testing.T) {
+	x := newKeys(t)
+	if err := x.intent(state.Intent{Kind: state.IntentUnlock, PIN: []byte("246810")}); err != nil {
+		t.Fatal(err)
+	}
+	x.enroll(t)
+	if err := x.k.Store().SetDuressPIN([]byte("999999")); err != nil {
+		t.Fatal(err)
+	}
+	var req []byte
+	x.k.onWipe = func(r []byte) { req = r }
+	x.intent(state.Intent{Kind: state.IntentLock})
+	err := x.intent(state.Intent{Kind: state.IntentUnlock, PIN: []byte("999999")})
+	if !errors.Is(err, api.ErrRejected) {
+		t.Fatalf("duress PIN: err = %v, want it refused like a wrong PIN", err)
+	}
+	if l := x.d.Hub().Current().Lock; !l.Locked || l.Wiped || l.WrongPINs != 1 {
+		t.Fatalf("after duress lock = %+v, want it to look like one wrong PIN", l)
+	}
+	select {
+	case <-x.k.Wiped():
+	default:
+		t.Fatal("wipe not noticed")
+	}
+	if len(req) == 0 {
+		t.Fatal("no revocation request handed on")
+	}
+	if _, err := x.k.Store().Signer(); err == nil {
+		t.Fatal("device key usable after a duress wipe")
+	}
+	// The right PIN no longer opens anything.
+	if err := x.intent(state.Intent{Kind: state.IntentUnlock, PIN: []byte("246810")}); !errors.Is(err, api.ErrRejected) {
+		t.Fatalf("right PIN after duress: %v", err)
+	}
+}
