@@ -18,13 +18,14 @@ func init() {
 	register(command{path: []string{"enroll"}, summary: "turn a handset's certificate request into its device certificate", run: runEnroll})
 }
 
-func runEnroll(_ context.Context, e *env, args []string) error {
-	fs := flags(e, "enroll", "--ca DIR --request FILE|- [--out FILE] [--validity 720h] [--renew CERT]")
+func runEnroll(ctx context.Context, e *env, args []string) error {
+	fs := flags(e, "enroll", "--ca DIR (--request FILE|- [--out FILE] | --socket PATH) [--validity 720h] [--renew CERT]")
 	dir := caDirFlag(fs)
 	passFile := passphraseFlag(fs)
 	reqPath := fs.String("request", "", "the handset's certificate request, PEM or DER; - reads stdin (required)")
 	out := fs.String("out", "", "write the certificate (PEM) here; default stdout")
 	validity := fs.Duration("validity", ca.DeviceValidity, "certificate lifetime")
+	sock := fs.String("socket", "", "enroll a running phoned: fetch its request from this local API socket and install the certificate")
 	renew := fs.String("renew", "", "renew: the device's current certificate (PEM); the request must carry the same ID and key")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -32,17 +33,20 @@ func runEnroll(_ context.Context, e *env, args []string) error {
 	if fs.NArg() != 0 {
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
-	if *reqPath == "" {
-		return fmt.Errorf("%w: --request is required", errUsage)
+	if (*reqPath == "") == (*sock == "") {
+		return fmt.Errorf("%w: give --request or --socket", errUsage)
 	}
 	if *validity <= 0 || *validity > ca.MaxValidity {
 		return fmt.Errorf("%w: --validity must be in (0, %v]", errUsage, ca.MaxValidity)
 	}
 	var raw []byte
 	var err error
-	if *reqPath == "-" {
+	switch {
+	case *sock != "":
+		raw, err = dialer(*sock).EnrollRequest(ctx)
+	case *reqPath == "-":
 		raw, err = io.ReadAll(io.LimitReader(e.stdin, enroll.MaxRequestSize+1))
-	} else {
+	default:
 		raw, err = os.ReadFile(*reqPath)
 	}
 	if err != nil {
@@ -75,13 +79,21 @@ func runEnroll(_ context.Context, e *env, args []string) error {
 	}
 	pem := ca.EncodeCertificatePEM(c)
 	report := e.stdout
-	if *out == "" {
+	if *sock != "" {
+		if err := dialer(*sock).InstallCertificate(ctx, pem); err != nil {
+			return err
+		}
+	}
+	switch {
+	case *out != "":
+		if err := atomicfile.Write(*out, pem, 0o644); err != nil {
+			return err
+		}
+	case *sock == "": // the certificate goes to stdout, the report aside
 		if _, err := e.stdout.Write(pem); err != nil {
 			return err
 		}
 		report = e.stderr
-	} else if err := atomicfile.Write(*out, pem, 0o644); err != nil {
-		return err
 	}
 	fmt.Fprintf(report, "enrolled %s until %s\n  fingerprint %s (for its directory entry)\n", req.ID, c.NotAfter.Format(time.RFC3339), trust.FingerprintOf(c.Raw))
 	return nil

@@ -12,8 +12,13 @@ import (
 	"time"
 
 	"mehfooz/clock"
+	"mehfooz/daemon"
 	"mehfooz/daemon/api"
 	"mehfooz/daemon/state"
+	"mehfooz/trust"
+	"mehfooz/trust/ca"
+	"mehfooz/trust/keystore"
+	"mehfooz/trust/seal"
 )
 
 type fakePhoned struct {
@@ -31,9 +36,9 @@ func (f *fakePhoned) Intent(_ context.Context, in state.Intent) error {
 	f.intents <- cp
 	return nil
 }
-func (f *fakePhoned) EnrollRequest(context.Context) ([]byte, error) { return nil, api.ErrRejected }
+func (f *fakePhoned) EnrollRequest(context.Context) ([]byte, error)    { return nil, api.ErrRejected }
 func (f *fakePhoned) InstallCertificate(context.Context, []byte) error { return api.ErrRejected }
-func (f *fakePhoned) Screenshot(context.Context) ([]byte, error) { return []byte("\x89PNG..."), nil }
+func (f *fakePhoned) Screenshot(context.Context) ([]byte, error)       { return []byte("\x89PNG..."), nil }
 
 func startPhoned(t *testing.T, snap state.Snapshot) (*fakePhoned, string) {
 	t.Helper()
@@ -127,5 +132,54 @@ func TestScreenshotWritesFile(t *testing.T) {
 	}
 	if b, err := os.ReadFile(out); err != nil || string(b) != "\x89PNG..." {
 		t.Fatalf("file = %q, %v", b, err)
+	}
+}
+
+// TestEnrollRunningHandset enrolls a real daemon's keystore through its
+// local API, as a technician does at the bench.
+func TestEnrollRunningHandset(t *testing.T) {
+	dir := t.TempDir()
+	caDir, passFile := filepath.Join(dir, "ca"), filepath.Join(dir, "pass")
+	os.WriteFile(passFile, []byte("correct horse battery\n"), 0o600)
+	e := trustEnv(nil)
+	if code, _, stderr := runIn(t, e, append([]string{"ca", "init", "--dir", caDir, "--passphrase-file", passFile}, cheapKDF...)...); code != 0 {
+		t.Fatalf("ca init: %s", stderr)
+	}
+	caPEM, _ := os.ReadFile(filepath.Join(caDir, ca.CertFile))
+	anchor, _ := ca.ParseCertificatePEM(caPEM)
+	v, _ := trust.NewVerifier(anchor, clock.Real{})
+
+	d := daemon.New(clock.Real{}, slog.New(slog.DiscardHandler), state.Snapshot{Board: "sim"})
+	keys, err := daemon.NewKeys(d, filepath.Join(dir, "ks"), keystore.FileSecret{Path: filepath.Join(dir, "secret")}, "pk-gov-0009", v,
+		keystore.Options{Params: seal.Test})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(dir, "api.sock")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- api.NewServer(d, slog.New(slog.DiscardHandler), nil).Serve(ctx, ln) }()
+	defer func() { cancel(); <-done }()
+
+	args := []string{"enroll", "--ca", caDir, "--passphrase-file", passFile, "--socket", sock}
+	if code, _, stderr := runIn(t, e, args...); code != 1 || !strings.Contains(stderr, "unlock the handset first") {
+		t.Fatalf("enroll of a locked handset: code %d, stderr %q", code, stderr)
+	}
+	e.stdin = strings.NewReader("246810\n")
+	if code, _, stderr := runIn(t, e, "unlock", "--socket", sock); code != 0 {
+		t.Fatalf("unlock: %s", stderr)
+	}
+	code, out, stderr := runIn(t, e, args...)
+	if code != 0 || !strings.Contains(out, "enrolled pk-gov-0009") {
+		t.Fatalf("enroll: code %d out %q err %q", code, out, stderr)
+	}
+	select {
+	case <-keys.Ready():
+	case <-time.After(5 * time.Second):
+		t.Fatal("handset not ready after enrollment")
 	}
 }
