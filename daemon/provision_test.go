@@ -1,0 +1,72 @@
+package daemon
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"mehfooz/trust"
+	"mehfooz/trust/ca"
+	"mehfooz/trust/trusttest"
+)
+
+func provisioningJSON(t *testing.T, edit func(m map[string]any)) string {
+	t.Helper()
+	f := trusttest.New(t)
+	m := map[string]any{
+		"device_id": "pk-gov-0001",
+		"exchange":  "10.0.2.2:7443",
+		"ca":        string(ca.EncodeCertificatePEM(f.CA.Certificate())),
+		"cellular":  map[string]any{"networks": []any{map[string]any{"plmn": "41001", "apn": "gov.secure"}}},
+	}
+	if edit != nil {
+		edit(m)
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestLoadProvisioning(t *testing.T) {
+	p, err := LoadProvisioning(strings.NewReader(provisioningJSON(t, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.DeviceID != "pk-gov-0001" || p.ExchangeName != "10.0.2.2" || p.CACert() == nil || len(p.Cellular) == 0 {
+		t.Fatalf("provisioning = %+v", p)
+	}
+}
+
+func TestLoadProvisioningRefusals(t *testing.T) {
+	for name, edit := range map[string]func(m map[string]any){
+		"bad device id": func(m map[string]any) { m["device_id"] = "../etc" },
+		"no port":       func(m map[string]any) { m["exchange"] = "10.0.2.2" },
+		"unknown field": func(m map[string]any) { m["apn"] = "internet" },
+		"not a ca":      func(m map[string]any) { m["ca"] = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n" },
+	} {
+		_, err := LoadProvisioning(strings.NewReader(provisioningJSON(t, edit)))
+		if !errors.Is(err, ErrProvisioning) {
+			t.Errorf("%s: err = %v, want ErrProvisioning", name, err)
+		}
+	}
+	_, err := LoadProvisioning(strings.NewReader(provisioningJSON(t, func(m map[string]any) { m["device_id"] = "bad id" })))
+	if !errors.Is(err, trust.ErrBadDeviceID) {
+		t.Errorf("bad device id: %v", err)
+	}
+	if _, err := LoadProvisioning(strings.NewReader(provisioningJSON(t, nil) + "{}")); !errors.Is(err, ErrProvisioning) {
+		t.Errorf("trailing data: %v", err)
+	}
+}
+
+func FuzzLoadProvisioning(f *testing.F) {
+	f.Add(`{"device_id":"pk-gov-0001","exchange":"h:1","ca":""}`)
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := LoadProvisioning(strings.NewReader(s))
+		if err == nil && (!p.DeviceID.Valid() || p.CACert() == nil) {
+			t.Fatalf("accepted %q", s)
+		}
+	})
+}
