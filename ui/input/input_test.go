@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"os"
 	"slices"
 	"testing"
 	"time"
@@ -121,6 +122,9 @@ func FuzzDecoder(f *testing.F) {
 	f.Add(appendEvent(nil, Event{Time: time.Unix(1, 2000), Type: EvKey, Code: 108, Value: 1}, 8, binary.LittleEndian), 8)
 	f.Add(appendEvent(nil, Event{Type: EvSyn, Code: SynDropped}, 4, binary.LittleEndian), 4)
 	f.Add([]byte{0xff, 0xff, 0xff}, 8)
+	if rec, err := os.ReadFile("testdata/qemu-atkbd-sendkey.bin"); err == nil {
+		f.Add(rec, 8)
+	}
 	f.Fuzz(func(t *testing.T, b []byte, word int) {
 		if word != 4 {
 			word = 8
