@@ -46,7 +46,7 @@ func NewAlert(env Env, onAck func(id string)) *Alert {
 	y += iconH + t.U(6)
 	a.kind = widget.NewLabel(row(t, c, y, t.Bold.Height()), widget.Style{Font: t.Bold, Fg: fg, Align: widget.AlignCenter}, "")
 	y += t.Bold.Height() + t.U(4)
-	titleH := 2*t.Title.Height() + t.Title.Height()/4
+	titleH := widget.ParagraphHeight(t.Title, 2)
 	a.title = widget.NewParagraph(row(t, c, y, titleH), widget.Style{Font: t.Title, Fg: fg, Align: widget.AlignCenter}, "")
 	y += titleH + t.U(4)
 	bh := t.U(30)
@@ -83,7 +83,7 @@ func (a *Alert) refreshCount() {
 	if a.pending > 1 {
 		parts = append(parts, fmt.Sprintf("%d more %s waiting", a.pending-1, plural(a.pending-1, "alert", "alerts")))
 	}
-	a.count.SetText(strings.Join(parts, " · "))
+	a.count.SetText(strings.Join(parts, ", "))
 }
 
 // ID returns the alert shown.

@@ -34,17 +34,17 @@ func NewDetail(env Env) *Detail {
 	d.chrome = newChrome(t, t.Hints.With(t.C.Fg, t.C.Bg))
 	c := d.content
 	y := c.Min.Y + t.U(12)
-	nameH := 2*t.Large.Height() + t.Large.Height()/4
+	nameH := widget.ParagraphHeight(t.Large, 2)
 	d.name = widget.NewParagraph(row(t, c, y, nameH), widget.Style{Font: t.Large, Fg: t.C.Fg}, "")
 	y += nameH + t.U(2)
-	roleH := 2*t.Body.Height() + t.Body.Height()/4
+	roleH := widget.ParagraphHeight(t.Body, 2)
 	d.role = widget.NewParagraph(row(t, c, y, roleH), widget.Style{Font: t.Body, Fg: t.C.Muted}, "")
 	y += roleH + t.U(10)
 	d.presence = widget.NewCanvas(row(t, c, y, t.Bold.Height()), d.paintPresence)
 	y += t.Bold.Height() + t.U(6)
-	d.policy = widget.NewParagraph(row(t, c, y, 2*t.Small.Height()+t.U(2)), widget.Style{Font: t.Small, Fg: t.C.Secure}, "")
-	y += 2*t.Small.Height() + t.U(10)
-	d.note = widget.NewParagraph(row(t, c, y, 3*t.Small.Height()+t.U(4)), widget.Style{Font: t.Small, Fg: t.C.Muted}, "Calls are end-to-end encrypted. When a call connects, compare the security code on both phones.")
+	d.policy = widget.NewParagraph(row(t, c, y, widget.ParagraphHeight(t.Small, 2)), widget.Style{Font: t.Small, Fg: t.C.Secure}, "")
+	y += widget.ParagraphHeight(t.Small, 2) + t.U(8)
+	d.note = widget.NewParagraph(row(t, c, y, widget.ParagraphHeight(t.Small, 3)), widget.Style{Font: t.Small, Fg: t.C.Muted}, "Calls are end-to-end encrypted. When a call connects, compare the security code on both phones.")
 	d.device = widget.NewLabel(row(t, c, c.Max.Y-t.Small.Height()-t.U(6), t.Small.Height()), widget.Style{Font: t.Small, Fg: t.C.Faint}, "")
 	d.root.Add(d.name, d.role, d.presence, d.policy, d.note, d.device)
 	return d

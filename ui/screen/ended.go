@@ -40,7 +40,7 @@ func NewEnded(env Env, onDone func()) *Ended {
 	e := &Ended{env: env, onDone: onDone}
 	e.chrome = newChrome(t, t.Hints.With(t.C.Fg, t.C.Bg))
 	c := e.content
-	y := c.Min.Y + t.U(16)
+	y := c.Min.Y + t.U(16) + t.Slack(c)/3
 	iconH := t.U(30)
 	e.icon = widget.NewCanvas(image.Rect(c.Min.X, y, c.Max.X, y+iconH), e.paintIcon)
 	y += iconH + t.U(8)

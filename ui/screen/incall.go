@@ -50,13 +50,14 @@ func NewInCall(env Env) *InCall {
 	ic.office = widget.NewLabel(row(t, c, y, t.Small.Height()), widget.Style{Font: t.Small, Fg: t.C.Muted}, "")
 	y += t.Small.Height() + t.U(6)
 	ic.badge = widget.NewCanvas(row(t, c, y, t.Bold.Height()+t.U(4)), ic.paintBadge)
-	y += t.Bold.Height() + t.U(10)
+	slack := t.Slack(c)
+	y += t.Bold.Height() + t.U(10) + slack/4
 	sasH := t.Huge.Height() + t.Small.Height() + t.U(18)
 	ic.sas = widget.NewCanvas(row(t, c, y, sasH), ic.paintSAS)
 	y += sasH + t.U(6)
-	promptH := 2*t.Body.Height() + t.U(4)
+	promptH := widget.ParagraphHeight(t.Body, 2)
 	ic.prompt = widget.NewParagraph(row(t, c, y, promptH), widget.Style{Font: t.Body, Fg: t.C.Fg, Align: widget.AlignCenter}, "")
-	y += promptH + t.U(4)
+	y += promptH + t.U(4) + slack/4
 	bh := t.U(30)
 	half := (c.Dx() - 3*t.Pad) / 2
 	ic.left = widget.NewButton(image.Rect(c.Min.X+t.Pad, y, c.Min.X+t.Pad+half, y+bh), t.Button, t.ButtonFocus, t.Ring, "", ic.pressLeft)
@@ -231,7 +232,7 @@ func (ic *InCall) paintQuality(dst *image.RGBA, r image.Rectangle) {
 	f := t.Small
 	y := r.Min.Y + f.Ascent()
 	x = f.Draw(dst, x+t.U(6), y, word, c)
-	detail := fmt.Sprintf("%.0f ms · %.1f%% loss", q.RTTms, q.LossPct)
+	detail := fmt.Sprintf("%.0f ms, %.1f%% loss", q.RTTms, q.LossPct)
 	f.Draw(dst, r.Max.X-f.Measure(detail), y, detail, t.C.Muted)
 }
 

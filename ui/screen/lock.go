@@ -47,7 +47,7 @@ func NewLock(env Env) *Lock {
 	l := &Lock{env: env}
 	l.chrome = newChrome(t, t.Hints.With(t.C.Fg, t.C.Bg))
 	c := l.content
-	y := c.Min.Y + t.U(18)
+	y := c.Min.Y + t.U(18) + t.Slack(c)/3
 	iconH := t.U(34)
 	l.icon = widget.NewCanvas(image.Rect(c.Min.X, y, c.Max.X, y+iconH), l.paintIcon)
 	y += iconH + t.U(10)

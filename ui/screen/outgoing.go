@@ -17,7 +17,7 @@ type peer struct {
 }
 
 func newPeer(t *theme.Theme, c image.Rectangle, y int) (peer, int) {
-	nameH := 2*t.Large.Height() + t.Large.Height()/4
+	nameH := widget.ParagraphHeight(t.Large, 2)
 	p := peer{
 		name: widget.NewParagraph(row(t, c, y, nameH), widget.Style{Font: t.Large, Fg: t.C.Fg, Align: widget.AlignCenter}, ""),
 	}
@@ -69,7 +69,7 @@ func NewOutgoing(env Env) *Outgoing {
 	o := &Outgoing{env: env}
 	o.chrome = newChrome(t, t.Hints.With(t.C.Fg, t.C.Bg))
 	c := o.content
-	y := c.Min.Y + t.U(28)
+	y := c.Min.Y + t.U(28) + t.Slack(c)/3
 	o.status = widget.NewLabel(row(t, c, y, t.Body.Height()), widget.Style{Font: t.Body, Fg: t.C.Accent, Align: widget.AlignCenter}, "")
 	y += t.Body.Height() + t.U(10)
 	o.peer, y = newPeer(t, c, y)
@@ -120,7 +120,7 @@ func NewIncoming(env Env) *Incoming {
 	in := &Incoming{env: env}
 	in.chrome = newChrome(t, t.Hints.With(t.C.Fg, t.C.Bg))
 	c := in.content
-	y := c.Min.Y + t.U(22)
+	y := c.Min.Y + t.U(22) + t.Slack(c)/3
 	title := widget.NewLabel(row(t, c, y, t.Body.Height()), widget.Style{Font: t.Bold, Fg: t.C.Secure, Align: widget.AlignCenter}, "Incoming secure call")
 	y += t.Body.Height() + t.U(10)
 	in.peer, y = newPeer(t, c, y)

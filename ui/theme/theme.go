@@ -139,6 +139,17 @@ func New(r image.Rectangle, p Palette) (*Theme, error) {
 	return t, nil
 }
 
+// designContentH is the height, in design units, between the status bar
+// and the hint bar on the 240x320 design.
+const designContentH = 320 - 20 - 22
+
+// Slack is how much taller than the design a content area is: the spare
+// height a screen may spread out on a tall panel instead of leaving it at
+// the bottom.
+func (t *Theme) Slack(content image.Rectangle) int {
+	return max(0, content.Dy()-t.U(designContentH))
+}
+
 // U converts design units to whole pixels.
 func (t *Theme) U(v float64) int { return int(math.Round(v * t.Unit)) }
 

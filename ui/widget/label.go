@@ -124,6 +124,9 @@ func (l *Label) Draw(dst *image.RGBA) {
 
 func lineHeight(f *text.Face) int { return f.Height() + f.Height()/8 }
 
+// ParagraphHeight is the height a paragraph of n lines in f needs.
+func ParagraphHeight(f *text.Face, n int) int { return n * lineHeight(f) }
+
 // drawAligned draws one line on baseline y within box, aligned by st.
 func drawAligned(dst *image.RGBA, f *text.Face, box image.Rectangle, y int, s string, st Style) {
 	x := box.Min.X
