@@ -7,7 +7,6 @@
 package fb
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
@@ -86,18 +85,16 @@ func Blit(mem []byte, f Format, src *image.RGBA, r image.Rectangle) {
 func (f Format) convertRow(d, s []byte) {
 	switch {
 	case f.is(32, 16, 8, 0): // XRGB8888, ARGB8888: bytes B G R X
-		// Whole-word loads and stores: a quarter of the memory
-		// operations of a byte loop on the largest screens.
-		t := uint32(f.alpha()) << 24
+		// A byte loop: the compiler merges it as well as hand-written
+		// word loads would (measured: no faster as uint32 operations).
+		t := f.alpha()
 		for i := 0; i < len(s); i += 4 {
-			v := binary.LittleEndian.Uint32(s[i:])
-			binary.LittleEndian.PutUint32(d[i:], v>>16&0xff|v&0xff00|(v&0xff)<<16|t)
+			d[i], d[i+1], d[i+2], d[i+3] = s[i+2], s[i+1], s[i], t
 		}
-	case f.is(32, 0, 8, 16): // XBGR8888: bytes R G B X
-		t := uint32(f.alpha()) << 24
+	case f.is(32, 0, 8, 16): // XBGR8888: the RGBA byte order, alpha aside
+		t := f.alpha()
 		for i := 0; i < len(s); i += 4 {
-			v := binary.LittleEndian.Uint32(s[i:])
-			binary.LittleEndian.PutUint32(d[i:], v&0xffffff|t)
+			d[i], d[i+1], d[i+2], d[i+3] = s[i], s[i+1], s[i+2], t
 		}
 	case f.is(24, 16, 8, 0): // RGB888 (VESA): bytes B G R
 		for i, j := 0, 0; i < len(s); i, j = i+4, j+3 {
