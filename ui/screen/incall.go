@@ -30,9 +30,8 @@ type InCall struct {
 	buttons *widget.Group
 	quality *widget.Canvas
 
-	call    state.Call
-	callID  string
-	verdict state.SASVerdict
+	call   state.Call
+	callID string
 }
 
 // NewInCall returns the in-call screen.
@@ -231,7 +230,7 @@ func (ic *InCall) paintQuality(dst *image.RGBA, r image.Rectangle) {
 	x := widget.DrawBars(dst, image.Rect(r.Min.X, r.Min.Y+(r.Dy()-h)/2, r.Min.X+h*2, r.Min.Y+(r.Dy()-h)/2+h), q.Bars, c, t.C.Faint)
 	f := t.Small
 	y := r.Min.Y + f.Ascent()
-	x = f.Draw(dst, x+t.U(6), y, word, c)
+	f.Draw(dst, x+t.U(6), y, word, c)
 	detail := fmt.Sprintf("%.0f ms, %.1f%% loss", q.RTTms, q.LossPct)
 	f.Draw(dst, r.Max.X-f.Measure(detail), y, detail, t.C.Muted)
 }

@@ -60,7 +60,6 @@ type Outgoing struct {
 	status  *widget.Label
 	peer    peer
 	elapsed *widget.Label
-	since   time.Time
 }
 
 // NewOutgoing returns the outgoing call screen.
@@ -123,7 +122,7 @@ func NewIncoming(env Env) *Incoming {
 	y := c.Min.Y + t.U(22) + t.Slack(c)/3
 	title := widget.NewLabel(row(t, c, y, t.Body.Height()), widget.Style{Font: t.Bold, Fg: t.C.Secure, Align: widget.AlignCenter}, "Incoming secure call")
 	y += t.Body.Height() + t.U(10)
-	in.peer, y = newPeer(t, c, y)
+	in.peer, _ = newPeer(t, c, y)
 	bh := t.U(34)
 	by := c.Max.Y - bh - t.U(40)
 	half := (c.Dx() - 3*t.Pad) / 2
