@@ -29,7 +29,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		control    = fs.String("control", "", "serve control requests on the unix socket at `path`")
 		profile    = fs.String("profile", "eg25g", "modem `firmware`: eg25g or generic")
 		simState   = fs.String("sim", "ready", "SIM at start: ready, pin, puk or absent")
-		pin        = fs.String("pin", "1234", "the SIM's PIN, for --sim pin")
+		pin        = fs.String("pin", "1234", "the SIM's PIN, for --sim pin and puk")
+		puk        = fs.String("puk", "12345678", "the SIM's PUK")
 		plmn       = fs.String("plmn", "41001", "the SIM's operator (MCC MNC)")
 		cellPLMN   = fs.String("cell-plmn", "", "the network in range (default: the SIM's)")
 		rat        = fs.String("rat", "lte", "the cell's radio: gsm, edge, umts, hspa or lte")
@@ -75,7 +76,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "modemsim: --profile: %v\n", err)
 		return 2
 	}
-	if cfg.Card, err = card(*simState, *plmn, *pin); err != nil {
+	if cfg.Card, err = card(*simState, *plmn, *pin, *puk); err != nil {
 		fmt.Fprintf(stderr, "modemsim: %v\n", err)
 		return 2
 	}
@@ -161,12 +162,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return code
 }
 
-// card builds the SIM of the --sim, --plmn and --pin flags.
-func card(state, plmn, pin string) (*sim.Card, error) {
+// card builds the SIM of the --sim, --plmn, --pin and --puk flags.
+func card(state, plmn, pin, puk string) (*sim.Card, error) {
 	if len(plmn) != 5 || strings.Trim(plmn, "0123456789") != "" {
 		return nil, fmt.Errorf("--plmn %q: want MCC and MNC, like 41004", plmn)
 	}
 	c := sim.NewCard(plmn, 1)
+	c.PIN, c.PUK = pin, puk
 	switch state {
 	case "absent":
 		return nil, nil
