@@ -68,6 +68,10 @@ func fixtures() []fixture {
 		{name: "lock-typing", snap: with(func(s *state.Snapshot) { s.Lock.Locked = true; s.Lock.WrongPINs = 2 }),
 			keys: []key.Key{key.Digit1, key.Digit9, key.Digit4, key.Digit7, key.Digit2}},
 		{name: "lock-last-tries", snap: with(func(s *state.Snapshot) { s.Lock.Locked = true; s.Lock.WrongPINs = 8 })},
+		{name: "lock-setup", snap: with(func(s *state.Snapshot) { s.Lock = state.Lock{Locked: true, Setup: true, MaxAttempts: 10} }),
+			keys: []key.Key{key.Digit4, key.Digit4}},
+		{name: "lock-setup-differ", snap: with(func(s *state.Snapshot) { s.Lock = state.Lock{Locked: true, Setup: true, MaxAttempts: 10} }),
+			keys: []key.Key{key.Digit1, key.Digit2, key.Digit3, key.Digit4, key.OK, key.Digit1, key.Digit2, key.Digit3, key.Digit5, key.OK}},
 		{name: "lock-wiped", snap: with(func(s *state.Snapshot) {
 			s.Lock = state.Lock{Locked: true, Wiped: true, WrongPINs: 10, MaxAttempts: 10}
 		})},

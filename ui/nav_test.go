@@ -111,6 +111,23 @@ func TestLockSendsPINAndWipesIt(t *testing.T) {
 	h.wantScreen("contacts")
 }
 
+func TestLockSetUpAsksTwice(t *testing.T) {
+	s := locked()
+	s.Lock = state.Lock{Locked: true, Setup: true, MaxAttempts: 10}
+	h := newHarness(t, s)
+	h.keys(key.Digit2, key.Digit5, key.Digit8, key.Digit0, key.OK)
+	h.wantIntents() // not yet: it must be typed again
+	h.keys(key.Digit2, key.Digit5, key.Digit8, key.Digit1, key.OK)
+	h.wantIntents() // differs: start over
+	h.keys(key.Digit2, key.Digit5, key.Digit8, key.Digit0, key.OK)
+	h.keys(key.Clear, key.Back) // nothing typed: back to choosing
+	h.keys(key.Digit7, key.Digit7, key.Digit7, key.Digit7, key.OK)
+	h.keys(key.Digit7, key.Digit7, key.Digit7, key.Digit7, key.OK)
+	h.wantIntents(state.Intent{Kind: state.IntentUnlock, PIN: []byte("7777")})
+	h.apply(func(s *state.Snapshot) { s.Lock = state.Lock{MaxAttempts: 10} })
+	h.wantScreen("contacts")
+}
+
 func TestLockCheckingTimesOut(t *testing.T) {
 	h := newHarness(t, locked())
 	h.keys(key.Digit1, key.Digit2, key.Digit3, key.Digit4, key.OK)

@@ -1,6 +1,7 @@
 package screen
 
 import (
+	"crypto/subtle"
 	"fmt"
 	"image"
 	"time"
@@ -20,9 +21,10 @@ const (
 	checkTimeout = 10 * time.Second
 )
 
-// Lock is the PIN entry screen, and the notice shown once the keystore has
-// been wiped. It shows dots, never digits; it sends every PIN the same way,
-// so a duress PIN looks exactly like any other.
+// Lock is the PIN entry screen, the first-boot PIN set-up (the PIN is typed
+// twice before it is sent), and the notice shown once the keystore has been
+// wiped. It shows dots, never digits; it sends every PIN the same way, so a
+// duress PIN looks exactly like any other.
 type Lock struct {
 	chrome
 	env     Env
@@ -33,6 +35,8 @@ type Lock struct {
 	message *widget.Label
 
 	pin      []byte
+	first    []byte // set-up: the PIN typed the first time, until confirmed
+	differ   bool   // set-up: the confirmation did not match
 	wiped    bool
 	pending  bool
 	sentAt   time.Time
@@ -104,6 +108,9 @@ func (l *Lock) paintField(dst *image.RGBA, r image.Rectangle) {
 // Update implements Screen.
 func (l *Lock) Update(s *state.Snapshot, now time.Time) {
 	l.updateStatus(s)
+	if s.Lock.Setup != l.lock.Setup {
+		l.Reset() // set up, or a new handset: start afresh
+	}
 	l.lock = s.Lock
 	l.now = now
 	if l.pending && (s.Lock != l.sentLock || now.Sub(l.sentAt) >= checkTimeout) {
@@ -129,13 +136,26 @@ func (l *Lock) refresh() {
 		l.hints.Set("", "", "")
 		return
 	}
-	l.title.SetText("Mehfooz")
-	l.prompt.SetText("Enter PIN to unlock")
 	l.field.SetVisible(true)
 	msg, c := "", t.C.Warn
 	switch {
+	case l.lock.Setup && l.first == nil:
+		l.title.SetText("Choose a PIN")
+		l.prompt.SetText("4 to 16 digits")
+	case l.lock.Setup:
+		l.title.SetText("Confirm the PIN")
+		l.prompt.SetText("Type the same PIN again")
+	default:
+		l.title.SetText("Mehfooz")
+		l.prompt.SetText("Enter PIN to unlock")
+	}
+	switch {
 	case l.pending:
 		msg, c = "Checking…", t.C.Muted
+	case l.differ:
+		msg = "The two PINs differ. Choose a PIN again."
+	case l.lock.Setup:
+		msg, c = "This PIN protects the phone's keys. Do not write it down.", t.C.Muted
 	case l.lock.WrongPINs > 0 && l.lock.MaxAttempts > 0:
 		left := l.lock.MaxAttempts - l.lock.WrongPINs
 		msg = fmt.Sprintf("Wrong PIN. %d %s left.", left, plural(left, "try", "tries"))
@@ -153,7 +173,14 @@ func (l *Lock) refresh() {
 		left = "Delete"
 	}
 	if len(l.pin) >= minPIN && !l.pending {
-		center = "Unlock"
+		switch {
+		case l.lock.Setup && l.first == nil:
+			center = "Next"
+		case l.lock.Setup:
+			center = "Set PIN"
+		default:
+			center = "Unlock"
+		}
 	}
 	l.hints.Set(left, center, "")
 }
@@ -181,13 +208,25 @@ func (l *Lock) HandleKey(k key.Key) bool {
 			l.pin[n-1] = 0
 			l.pin = l.pin[:n-1]
 			l.field.Invalidate()
+		} else if l.first != nil {
+			l.Reset() // back from confirming to choosing
 		}
 	case k == key.OK || k == key.Call:
 		if len(l.pin) < minPIN || l.pending {
 			return true
 		}
-		pin := make([]byte, len(l.pin))
-		copy(pin, l.pin)
+		l.differ = false
+		if l.lock.Setup && l.first == nil {
+			l.first = append([]byte(nil), l.pin...)
+			l.wipePIN()
+			break
+		}
+		if l.lock.Setup && subtle.ConstantTimeCompare(l.first, l.pin) != 1 {
+			l.Reset()
+			l.differ = true
+			break
+		}
+		pin := append([]byte(nil), l.pin...)
 		l.Reset()
 		l.pending = true
 		l.sentLock = l.lock
@@ -200,9 +239,20 @@ func (l *Lock) HandleKey(k key.Key) bool {
 	return true
 }
 
-// Reset wipes the digits typed so far. The UI calls it whenever the lock
-// screen stops being shown, so no PIN lingers in memory.
+// Reset wipes the digits typed so far, and a set-up PIN awaiting its
+// confirmation. The UI calls it whenever the lock screen stops being shown,
+// so no PIN lingers in memory.
 func (l *Lock) Reset() {
+	l.wipePIN()
+	for i := range l.first {
+		l.first[i] = 0
+	}
+	l.first = nil
+	l.differ = false
+}
+
+// wipePIN zeroes and empties the digits typed.
+func (l *Lock) wipePIN() {
 	for i := range l.pin {
 		l.pin[i] = 0
 	}

@@ -57,6 +57,30 @@ func TestLockWipesDigits(t *testing.T) {
 	}
 }
 
+func TestLockSetUpWipesFirstEntry(t *testing.T) {
+	var got []state.Intent
+	l := NewLock(env(t, func(i state.Intent) { got = append(got, i) }))
+	l.Update(&state.Snapshot{Lock: state.Lock{Locked: true, Setup: true}}, time.Unix(0, 0))
+	for _, k := range []key.Key{key.Digit1, key.Digit3, key.Digit5, key.Digit7, key.OK} {
+		l.HandleKey(k)
+	}
+	first := l.first
+	if string(first) != "1357" {
+		t.Fatalf("first entry %q, want 1357", first)
+	}
+	for _, k := range []key.Key{key.Digit1, key.Digit3, key.Digit5, key.Digit7, key.OK} {
+		l.HandleKey(k)
+	}
+	if len(got) != 1 || string(got[0].PIN) != "1357" {
+		t.Fatalf("sent %+v, want one unlock with 1357", got)
+	}
+	for i, b := range first {
+		if b != 0 {
+			t.Fatalf("first entry byte %d = %q after sending", i, b)
+		}
+	}
+}
+
 func TestLockFieldIsBounded(t *testing.T) {
 	var got []state.Intent
 	l := NewLock(env(t, func(i state.Intent) { got = append(got, i) }))
