@@ -86,18 +86,40 @@ var testProvision = policy.Config{Networks: []policy.Network{
 	{PLMN: "41006", APN: "corp.telenor.pk", Serving: []string{"41007"}},
 }}
 
+// rigOpt adjusts the simulator's and the Modem's configuration.
 type rigOpt func(*sim.Config, *Config)
 
+// setup is what newRig builds from; lineOpt replaces the in-memory line.
+type setup struct {
+	sim  sim.Config
+	cfg  Config
+	line sim.Line
+}
+
+type lineOpt func(*testing.T, *setup)
+
 func newRig(t *testing.T, opts ...rigOpt) *rig {
+	return newRigOn(t, nil, opts...)
+}
+
+// newRigOn is newRig on the line lo makes (nil: an in-memory pipe).
+func newRigOn(t *testing.T, lo lineOpt, opts ...rigOpt) *rig {
 	t.Helper()
 	checkLeaks(t)
 	card := sim.NewCard("41001", 1)
-	scfg := sim.Config{Profile: &sim.EG25G, Card: &card, PortName: "usbat", RingInterval: 100 * time.Millisecond}
-	line := newPipeLine()
-	mcfg := Config{Open: line.open, Provision: testProvision, Timing: fastTiming, Log: testLog(t)}
-	for _, o := range opts {
-		o(&scfg, &mcfg)
+	pl := newPipeLine()
+	st := setup{
+		sim:  sim.Config{Profile: &sim.EG25G, Card: &card, PortName: "usbat", RingInterval: 100 * time.Millisecond},
+		cfg:  Config{Open: pl.open, Provision: testProvision, Timing: fastTiming, Log: testLog(t)},
+		line: pl,
 	}
+	if lo != nil {
+		lo(t, &st)
+	}
+	for _, o := range opts {
+		o(&st.sim, &st.cfg)
+	}
+	scfg, mcfg, line := st.sim, st.cfg, st.line
 	s, err := sim.New(scfg)
 	if err != nil {
 		t.Fatal(err)

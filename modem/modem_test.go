@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -375,14 +376,14 @@ func TestUnplug(t *testing.T) {
 // power is a board.Power that works the simulator's power.
 type power struct {
 	s      *sim.Modem
-	resets int
+	resets atomic.Int32
 }
 
 func (p *power) On(context.Context) error    { p.s.PowerOn(); return nil }
 func (p *power) Off(context.Context) error   { p.s.PowerOff(); return nil }
-func (p *power) Reset(context.Context) error { p.resets++; p.s.Reboot(); return nil }
+func (p *power) Reset(context.Context) error { p.resets.Add(1); p.s.Reboot(); return nil }
 func (p *power) Cycle(context.Context) error {
-	p.resets++
+	p.resets.Add(1)
 	p.s.PowerOff()
 	p.s.PowerOn()
 	return nil
@@ -397,7 +398,7 @@ func TestHungModemLadder(t *testing.T) {
 	r.waitPhase(PhaseDataUp)
 	r.sim.Hang()
 	r.waitFor("recovering", func(st Status) bool { return st.Phase == PhaseRecovering })
-	r.waitFor("data back", func(st Status) bool { return st.Phase == PhaseDataUp && p.resets > 0 })
+	r.waitFor("data back", func(st Status) bool { return st.Phase == PhaseDataUp && p.resets.Load() > 0 })
 	var reasons []string
 	for _, e := range r.eventList() {
 		if m, ok := e.(ModemReset); ok {
