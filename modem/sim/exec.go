@@ -74,7 +74,14 @@ func (c command) nargs() int {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-func join(fields ...string) string { return strings.Join(fields, ",") }
+// intList formats numbers as "1,2,3".
+func intList(ns []int) string {
+	s := make([]string, len(ns))
+	for i, n := range ns {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, ",")
+}
 
 // setting implements the common shape of a numeric setting: "=n" stores,
 // "?" reads "<name>: n", "=?" lists the range.

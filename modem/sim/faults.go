@@ -203,18 +203,18 @@ func (m *Modem) Deny(cause int) error {
 // Churn changes the serving cell n times, every interval: new cell
 // identity, tracking area and physical cell id, and a stronger signal, as
 // a fake base station luring the handset would. The returned channel is
-// closed after the last change.
+// closed after the last change, or when the modem leaves the cell or closes.
 func (m *Modem) Churn(n int, every time.Duration) <-chan struct{} {
-	done := make(chan struct{})
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	done := m.newPending()
 	m.tr.add('#', fmt.Sprintf("cell churn: %d changes every %s", n, every))
 	var step func(i int)
 	step = func(i int) {
 		m.mu.Lock()
 		defer m.mu.Unlock()
 		if i >= n || m.reg.phase != regCamped {
-			close(done)
+			m.endPending(done)
 			return
 		}
 		old := m.reg.cell
@@ -299,10 +299,11 @@ func (m *Modem) Inject(lines ...string) error {
 
 // Storm raises n registration URCs at perSecond (0: as fast as the host
 // reads), each naming a different cell, then one that tells the truth. The
-// returned channel is closed after the last.
+// returned channel is closed after the last, or when the port goes or the
+// modem closes.
 func (m *Modem) Storm(n, perSecond int) <-chan struct{} {
-	done := make(chan struct{})
 	m.mu.Lock()
+	done := m.newPending()
 	m.tr.add('#', fmt.Sprintf("URC storm: %d at %d/s", n, perSecond))
 	m.mu.Unlock()
 	const tick = 10 * time.Millisecond
@@ -313,7 +314,7 @@ func (m *Modem) Storm(n, perSecond int) <-chan struct{} {
 		m.mu.Lock()
 		defer m.mu.Unlock()
 		if m.sess == nil || m.power != powerOn {
-			close(done)
+			m.endPending(done)
 			return
 		}
 		batch := 256
@@ -336,7 +337,7 @@ func (m *Modem) Storm(n, perSecond int) <-chan struct{} {
 		if sent >= n {
 			m.reg.lastURC[epsDomain] = ""
 			m.reportReg()
-			close(done)
+			m.endPending(done)
 			return
 		}
 		m.sched.after(tick, step)

@@ -442,3 +442,21 @@ func TestTranscript(t *testing.T) {
 		}
 	}
 }
+
+func TestCloseEndsPendingFaults(t *testing.T) {
+	checkLeaks(t)
+	cfg, _ := fakeConfig()
+	m, line := startModem(t, cfg)
+	openHost(t, line.Link()).boot()
+	waitStatus(t, m, "registration", func(s Status) bool { return s.Stat[epsDomain] == 1 })
+	churn := m.Churn(100, time.Hour) // the fake clock never gets there
+	storm := m.Storm(1000, 1)
+	m.Close()
+	for _, ch := range []<-chan struct{}{churn, storm} {
+		select {
+		case <-ch:
+		case <-time.After(waitFor):
+			t.Fatal("a fault's channel stayed open after Close")
+		}
+	}
+}

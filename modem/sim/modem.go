@@ -110,6 +110,9 @@ type Modem struct {
 	sending      int  // +CMGS: the TPDU length announced, -1 in text mode
 	mr           int  // the last message reference +CMGS gave
 	cardSerial   int  // cards made for control requests
+	// pending are the channels Storm and Churn return, closed when the
+	// fault ends or the modem closes.
+	pending map[chan struct{}]bool
 	imsActive    bool // IMS as set at the last boot
 	delays       []delayRule
 	sess         *session
@@ -152,6 +155,7 @@ func New(cfg Config) (*Modem, error) {
 		cmds:       handlers(prof),
 		rng:        rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
 		pdp:        map[int]*pdpContext{},
+		pending:    map[chan struct{}]bool{},
 		portChange: make(chan struct{}),
 	}
 	if m.clk == nil {
@@ -259,7 +263,26 @@ func (m *Modem) Close() error {
 		s.stop()
 	}
 	m.wg.Wait()
+	m.mu.Lock()
+	for ch := range m.pending {
+		m.endPending(ch)
+	}
+	m.mu.Unlock()
 	return nil
+}
+
+// newPending makes a channel that endPending or Close will close.
+func (m *Modem) newPending() chan struct{} {
+	ch := make(chan struct{})
+	m.pending[ch] = true
+	return ch
+}
+
+func (m *Modem) endPending(ch chan struct{}) {
+	if m.pending[ch] {
+		delete(m.pending, ch)
+		close(ch)
+	}
 }
 
 // Run starts the modem on line and closes it when ctx is done.

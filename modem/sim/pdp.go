@@ -330,7 +330,7 @@ func dotted(a netip.Addr) string {
 func cmdCGPADDR(m *Modem, c command) result {
 	switch c.op {
 	case opTest:
-		return okInfo("+CGPADDR: (" + strings.Trim(strings.Join(strings.Fields(fmt.Sprint(m.cids())), ","), "[]") + ")")
+		return okInfo("+CGPADDR: (" + intList(m.cids()) + ")")
 	case opAction, opSet:
 	default:
 		return fail(errPlain)
@@ -368,7 +368,7 @@ func cmdCGPADDR(m *Modem, c command) result {
 func cmdCGCONTRDP(m *Modem, c command) result {
 	switch c.op {
 	case opTest:
-		return okInfo("+CGCONTRDP: (" + strings.Trim(strings.Join(strings.Fields(fmt.Sprint(m.cids())), ","), "[]") + ")")
+		return okInfo("+CGCONTRDP: (" + intList(m.cids()) + ")")
 	case opAction, opSet:
 	default:
 		return fail(errPlain)

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -151,7 +152,7 @@ func cmdQURCCFG(m *Modem, c command) result {
 	}
 	port, _ := c.strArg(1)
 	port = strings.ToLower(port)
-	if !contains([]string{"usbat", "usbmodem", "uart1", "all"}, port) {
+	if !slices.Contains([]string{"usbat", "usbmodem", "uart1", "all"}, port) {
 		return fail(cme(cmeBadParams))
 	}
 	m.nv.urcport = port

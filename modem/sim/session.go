@@ -43,6 +43,15 @@ func newSession(m *Modem, port io.ReadWriteCloser, path string) *session {
 	}
 }
 
+func (s *session) stopped() bool {
+	select {
+	case <-s.done:
+		return true
+	default:
+		return false
+	}
+}
+
 // stop hangs up the port; the reader and writer then return.
 func (s *session) stop() {
 	s.stopOnce.Do(func() {
@@ -95,6 +104,9 @@ func (s *session) feed(b []byte) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for len(b) > 0 {
+		if s.stopped() {
+			return // unplugged: what is left in the buffer is lost
+		}
 		if m.power != powerOn || m.sess != s {
 			// A module that is off or hung drops what it is sent.
 			m.stats.BytesIgnored += len(b)

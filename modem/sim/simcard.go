@@ -1,6 +1,9 @@
 package sim
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // simState is what +CPIN reports for the card in the slot.
 func (m *Modem) simState() SIMState {
@@ -206,7 +209,7 @@ func cmdCLCK(m *Modem, c command) result {
 			return okInfo("+CLCK: 0")
 		}
 		return fail(cme(cmeNotSupported))
-	case contains(barring, fac):
+	case slices.Contains(barring, fac):
 		// Barring is a supplementary service the network keeps: it needs
 		// a circuit-switched registration to query or change.
 		if stat, _, _ := m.domainStatus(csDomain); stat != 1 && stat != 5 {
@@ -301,13 +304,4 @@ func b2i(b bool) string {
 		return "1"
 	}
 	return "0"
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

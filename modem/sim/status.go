@@ -1,9 +1,6 @@
 package sim
 
-import (
-	"fmt"
-	"strings"
-)
+import "fmt"
 
 // Stats counts what the modem saw and did since New.
 type Stats struct {
@@ -143,7 +140,7 @@ func (s Status) Lines() []string {
 	if s.Ringing != "" {
 		l = append(l, "ringing: "+s.Ringing)
 	}
-	l = append(l, fmt.Sprintf("sms: cnmi=%s stored=%d", strings.Trim(strings.Join(strings.Fields(fmt.Sprint(s.CNMI)), ","), "[]"), s.Stored))
+	l = append(l, fmt.Sprintf("sms: cnmi=%s stored=%d", intList(s.CNMI[:]), s.Stored))
 	st := s.Stats
 	l = append(l, fmt.Sprintf("stats: boots=%d unplugs=%d commands=%d ignored-bytes=%d urcs=%d dropped=%d misrouted=%d registrations=%d activations=%d",
 		st.Boots, st.Unplugs, st.Commands, st.BytesIgnored, st.URCs, st.URCsDropped, st.URCsMisrouted, st.Registrations, st.Activations),
