@@ -25,7 +25,7 @@ type world struct {
 	relay *relay
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	t.Helper()
 	ca := testpki.NewCA(t, "enrollment")
 	return &world{ca: ca, dir: testpki.NewDirectory(ca.Pool), sw: NewSwitch(), relay: newRelay(t, nil)}
@@ -43,14 +43,14 @@ type handset struct {
 	stop    context.CancelFunc
 }
 
-func (w *world) handset(t *testing.T, id string, mods ...func(*Config)) *handset {
+func (w *world) handset(t testing.TB, id string, mods ...func(*Config)) *handset {
 	t.Helper()
 	dev := w.ca.Device(t, id)
 	w.dir.Add(dev)
 	return w.start(t, dev, mods...)
 }
 
-func (w *world) start(t *testing.T, dev testpki.Device, mods ...func(*Config)) *handset {
+func (w *world) start(t testing.TB, dev testpki.Device, mods ...func(*Config)) *handset {
 	t.Helper()
 	h := &handset{
 		id: dev.ID, dev: dev, media: newTestMedia(),
@@ -108,7 +108,7 @@ func (h *handset) shutdown() {
 }
 
 // await returns the first published State that satisfies ok.
-func (h *handset) await(t *testing.T, what string, ok func(State) bool) State {
+func (h *handset) await(t testing.TB, what string, ok func(State) bool) State {
 	t.Helper()
 	deadline := time.After(20 * time.Second)
 	for {
@@ -123,13 +123,13 @@ func (h *handset) await(t *testing.T, what string, ok func(State) bool) State {
 	}
 }
 
-func (h *handset) awaitPhase(t *testing.T, ph Phase) State {
+func (h *handset) awaitPhase(t testing.TB, ph Phase) State {
 	t.Helper()
 	return h.await(t, string(ph), func(s State) bool { return s.Phase == ph })
 }
 
 // awaitEnd waits for the end of the call and checks its reason.
-func (h *handset) awaitEnd(t *testing.T, want string) State {
+func (h *handset) awaitEnd(t testing.TB, want string) State {
 	t.Helper()
 	s := h.awaitPhase(t, PhaseEnded)
 	if got := s.End.String(); got != want {
@@ -139,7 +139,7 @@ func (h *handset) awaitEnd(t *testing.T, want string) State {
 }
 
 // connect dials from a to b, answers, and waits until both sides show the SAS.
-func connect(t *testing.T, a, b *handset) (State, State) {
+func connect(t testing.TB, a, b *handset) (State, State) {
 	t.Helper()
 	if err := a.phone.Dial(b.id); err != nil {
 		t.Fatal(err)
@@ -158,12 +158,15 @@ func connect(t *testing.T, a, b *handset) (State, State) {
 type testMedia struct {
 	mu      sync.Mutex
 	streams []*testStream
+	// immediate: the first frame is ready at once, as from a capture device
+	// that runs before the call connects.
+	immediate bool
 }
 
 func newTestMedia() *testMedia { return &testMedia{} }
 
 func (m *testMedia) Open(CallInfo) (Stream, error) {
-	s := &testStream{first: make(chan struct{})}
+	s := &testStream{first: make(chan struct{}), opened: time.Now(), immediate: m.immediate}
 	m.mu.Lock()
 	m.streams = append(m.streams, s)
 	m.mu.Unlock()
@@ -180,32 +183,40 @@ func (m *testMedia) last() *testStream {
 }
 
 type testStream struct {
-	mu     sync.Mutex
-	next   uint32
-	got    []uint32 // numbers of the frames received
-	bad    int      // frames that were not ours
-	first  chan struct{}
-	closed bool
-	ticker *time.Ticker
+	mu        sync.Mutex
+	next      uint32
+	got       []uint32    // numbers of the frames received
+	gotAt     []time.Time // when each arrived
+	sentAt    []time.Time // when each of ours was handed to the call, by number
+	bad       int         // frames that were not ours
+	first     chan struct{}
+	closed    bool
+	ticker    *time.Ticker
+	opened    time.Time
+	immediate bool
 }
 
 const testFrameLen = 60
 
 func (s *testStream) ReadFrame(ctx context.Context, buf []byte) (int, error) {
 	s.mu.Lock()
+	wait := !(s.immediate && s.ticker == nil)
 	if s.ticker == nil {
 		s.ticker = time.NewTicker(FrameDuration)
 	}
 	tk := s.ticker
 	s.mu.Unlock()
-	select {
-	case <-ctx.Done():
-		return 0, ctx.Err()
-	case <-tk.C:
+	if wait {
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-tk.C:
+		}
 	}
 	s.mu.Lock()
 	n := s.next
 	s.next++
+	s.sentAt = append(s.sentAt, time.Now())
 	s.mu.Unlock()
 	binary.BigEndian.PutUint32(buf, n)
 	for i := 4; i < testFrameLen; i++ {
@@ -232,6 +243,7 @@ func (s *testStream) WriteFrame(f Frame) {
 		close(s.first)
 	}
 	s.got = append(s.got, n)
+	s.gotAt = append(s.gotAt, time.Now())
 }
 
 func (s *testStream) Close() error {
@@ -252,7 +264,7 @@ func (s *testStream) received() (frames []uint32, bad int) {
 
 // awaitFrames waits until the handset's audio has received at least n good
 // frames in its current call.
-func (h *handset) awaitFrames(t *testing.T, n int) {
+func (h *handset) awaitFrames(t testing.TB, n int) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
@@ -282,7 +294,7 @@ func (h *handset) frames() []uint32 {
 
 // checkGoroutines fails the test if goroutines started during it are still
 // running once it is over (pion's included).
-func checkGoroutines(t *testing.T) {
+func checkGoroutines(t testing.TB) {
 	t.Helper()
 	before := goroutineIDs()
 	t.Cleanup(func() {

@@ -10,4 +10,5 @@ type testKnobs struct {
 	noInnerLayer bool                         // invite without an ML-KEM key
 	sendUnsealed bool                         // send frames without the inner layer
 	badReveal    bool                         // reveal another SAS nonce than the one committed to
+	noReveal     bool                         // never reveal the SAS nonce
 }

@@ -162,3 +162,17 @@ func TestStats(t *testing.T) {
 		t.Fatalf("%d frames rejected on a clean link", q.FramesRejected)
 	}
 }
+
+// TestStopHangsUp: a Phone that stops (the daemon shuts down) ends its call
+// and still tells the peer.
+func TestStopHangsUp(t *testing.T) {
+	checkGoroutines(t)
+	w := newWorld(t)
+	alice, bob := w.handset(t, "alice"), w.handset(t, "bob")
+	connect(t, alice, bob)
+	alice.shutdown()
+	bob.awaitEnd(t, "remote-hung-up")
+	if err := alice.phone.Dial("bob"); !errors.Is(err, ErrStopped) {
+		t.Fatalf("Dial on a stopped phone: %v", err)
+	}
+}

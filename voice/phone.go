@@ -87,16 +87,18 @@ func (p *Phone) Run(ctx context.Context) error {
 	close(p.running)
 	defer close(p.stopped)
 	ctx, cancel := context.WithCancel(ctx)
+	quit := make(chan struct{})
 	var helpers sync.WaitGroup
 	helpers.Add(2)
 	go func() { defer helpers.Done(); p.receive(ctx) }()
-	go func() { defer helpers.Done(); p.send(ctx) }()
+	go func() { defer helpers.Done(); p.send(quit) }()
 	defer func() {
 		if c := p.call; c != nil {
 			p.finish(c, EndReason{Kind: EndHungUp, Detail: "phone stopped"}, setup.KindHangUp, "hung-up")
 		}
 		p.teardowns.Wait()
 		cancel()
+		close(quit) // the sender delivers what is queued (the hang-up), then stops
 		helpers.Wait()
 	}()
 	for {
@@ -310,27 +312,43 @@ func (p *Phone) enqueue(c *call, m *setup.Message) [setup.RefLen]byte {
 }
 
 // send delivers queued messages in order, off the Phone's goroutine, so a
-// slow exchange never stalls a call.
-func (p *Phone) send(ctx context.Context) {
+// slow exchange never stalls a call. When quit closes it delivers what is
+// still queued, each with a short deadline, and returns.
+func (p *Phone) send(quit <-chan struct{}) {
+	deliver := func(o outbound, report bool) {
+		ctx, cancel := context.WithTimeout(context.Background(), sendTimeout)
+		defer cancel()
+		err := p.cfg.Signaling.Send(ctx, o.to, o.raw)
+		if err == nil || o.c == nil {
+			return
+		}
+		p.log.Warn("send setup message", "kind", o.kind, "to", o.to, "err", err)
+		if report {
+			select {
+			case p.events <- sendFailed{c: o.c, kind: o.kind, err: err}:
+			case <-quit:
+			}
+		}
+	}
 	for {
 		select {
-		case <-ctx.Done():
-			return
 		case o := <-p.out:
-			sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			err := p.cfg.Signaling.Send(sctx, o.to, o.raw)
-			cancel()
-			if err != nil && o.c != nil {
-				p.log.Warn("send setup message", "kind", o.kind, "to", o.to, "err", err)
+			deliver(o, true)
+		case <-quit:
+			for {
 				select {
-				case p.events <- sendFailed{c: o.c, kind: o.kind, err: err}:
-				case <-ctx.Done():
+				case o := <-p.out:
+					deliver(o, false)
+				default:
 					return
 				}
 			}
 		}
 	}
 }
+
+// sendTimeout bounds one delivery to the exchange.
+const sendTimeout = 5 * time.Second
 
 type sendFailed struct {
 	c    *call

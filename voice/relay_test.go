@@ -27,7 +27,7 @@ type relay struct {
 
 const relaySecret = "exchange-secret"
 
-func newRelay(t *testing.T, tlsCfg *tls.Config) *relay {
+func newRelay(t testing.TB, tlsCfg *tls.Config) *relay {
 	t.Helper()
 	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
 	if err != nil {
