@@ -19,6 +19,9 @@ func (p *Phone) Dial(peerID string) error {
 		if err != nil {
 			return fmt.Errorf("voice: dial %q: %w", peerID, err)
 		}
+		if err := p.cfg.Peers.MayCall(p.cfg.Identity.DeviceID, peerID); err != nil {
+			return fmt.Errorf("voice: dial %q: %w", peerID, err)
+		}
 		c := p.newCall(peerID, true)
 		rand.Read(c.id[:])
 		c.peerFP = fp

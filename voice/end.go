@@ -46,6 +46,7 @@ const (
 	CheckCommitment      Check = "SAS commitment"
 	CheckSASMismatch     Check = "SAS mismatch"
 	CheckRevoked         Check = "peer revoked"
+	CheckPolicy          Check = "call not allowed by the directory policy"
 )
 
 // EndReason is why a call ended.

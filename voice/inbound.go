@@ -134,9 +134,28 @@ func (p *Phone) refused(e inbound, err error) {
 	p.enqueue(nil, r)
 }
 
+// refusedSigned refuses a verified invite that a later check turned down,
+// and tells the caller which.
+func (p *Phone) refusedSigned(s *setup.Signed, check Check, err error) {
+	p.log.Warn("invite refused", "from", s.From, "check", check, "err", err)
+	if p.cfg.OnRefusal != nil {
+		p.cfg.OnRefusal(Refusal{From: s.From, Kind: s.Kind.String(), Check: check, Err: err})
+	}
+	r := &setup.Message{
+		Kind: setup.KindRefuse, CallID: s.CallID, To: s.From, ToFP: s.FromFP, Seq: 1,
+		Time: p.clk.Now(), Ref: s.Digest, Reason: "security: " + string(check),
+	}
+	rand.Read(r.Nonce[:])
+	p.enqueue(nil, r)
+}
+
 func (p *Phone) onInvite(s *setup.Signed) {
 	if s.Seq != 1 {
-		p.refused(inbound{from: s.From}, fmt.Errorf("%w: invite numbered %d", setup.ErrMalformed, s.Seq))
+		p.refusedSigned(s, CheckSequence, fmt.Errorf("invite numbered %d", s.Seq))
+		return
+	}
+	if err := p.cfg.Peers.MayCall(s.From, p.cfg.Identity.DeviceID); err != nil {
+		p.refusedSigned(s, CheckPolicy, err)
 		return
 	}
 	if p.call != nil {

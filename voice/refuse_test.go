@@ -2,6 +2,7 @@ package voice
 
 import (
 	"bytes"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -239,4 +240,28 @@ func TestRevokedMidCall(t *testing.T) {
 	}
 	bob.awaitRefusal(t, CheckPeer)
 	alice.awaitEnd(t, "security (peer): "+string(CheckPeer))
+}
+
+func TestRefusesCallThePolicyForbids(t *testing.T) {
+	checkGoroutines(t)
+	w := newWorld(t)
+	alice, bob := w.handset(t, "alice"), w.handset(t, "bob")
+	// Carol's copy of the directory is stale and still lets her call bob;
+	// bob's current one does not.
+	carolDev := w.ca.Device(t, "carol")
+	w.dir.Add(carolDev)
+	w.dir.Forbid("carol", "bob")
+	stale := testpki.NewDirectory(w.ca.Pool).Add(alice.dev, bob.dev, carolDev)
+	carol := w.start(t, carolDev, func(c *Config) { c.Peers = stale })
+	if err := carol.phone.Dial("bob"); err != nil {
+		t.Fatal(err)
+	}
+	bob.awaitRefusal(t, CheckPolicy)
+	carol.awaitEnd(t, "security (peer): "+string(CheckPolicy))
+	bob.neverRang(t)
+	// With a current directory the caller refuses before dialling.
+	w.dir.Forbid("alice", "bob")
+	if err := alice.phone.Dial("bob"); !errors.Is(err, testpki.ErrPolicy) {
+		t.Fatalf("Dial against the policy: %v", err)
+	}
 }

@@ -14,14 +14,16 @@ import (
 )
 
 // Peers is what the handset's trust store says about other handsets. The
-// daemon implements it over the enrollment CA, the signed directory and the
-// revocation list.
+// daemon implements it over the enrollment CA, the signed directory, the
+// revocation list and the contacts' pins.
 type Peers interface {
 	// Verify reports whether cert may speak for deviceID at now: it chains
 	// to the enrollment CA, is valid, carries the right key usages, is the
-	// certificate the directory whitelists for deviceID, is not revoked, and
-	// the directory's policy lets this handset and deviceID call each other.
+	// certificate the directory whitelists for deviceID (and the one pinned
+	// for the contact), and is not revoked.
 	Verify(deviceID string, cert *x509.Certificate, now time.Time) error
+	// MayCall reports whether the directory's policy lets caller call callee.
+	MayCall(caller, callee string) error
 	// Fingerprint is the SHA-256 of the certificate the directory whitelists
 	// for deviceID.
 	Fingerprint(deviceID string) ([FingerprintLen]byte, error)

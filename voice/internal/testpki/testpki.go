@@ -103,6 +103,7 @@ var (
 	ErrUnlisted  = errors.New("testpki: device not in the directory")
 	ErrNotListed = errors.New("testpki: certificate is not the one the directory whitelists")
 	ErrRevoked   = errors.New("testpki: device revoked")
+	ErrPolicy    = errors.New("testpki: the policy does not allow this call")
 )
 
 // Directory is a whitelist over one enrollment CA.
@@ -111,11 +112,12 @@ type Directory struct {
 	mu    sync.Mutex
 	fps   map[string][32]byte
 	revs  map[string]bool
+	deny  map[[2]string]bool
 }
 
 // NewDirectory trusts roots and lists nobody yet.
 func NewDirectory(roots *x509.CertPool) *Directory {
-	return &Directory{roots: roots, fps: map[string][32]byte{}, revs: map[string]bool{}}
+	return &Directory{roots: roots, fps: map[string][32]byte{}, revs: map[string]bool{}, deny: map[[2]string]bool{}}
 }
 
 // Add whitelists d.
@@ -161,6 +163,23 @@ func (dir *Directory) Verify(id string, cert *x509.Certificate, now time.Time) e
 	}
 	if dir.revs[id] {
 		return fmt.Errorf("%w: %q", ErrRevoked, id)
+	}
+	return nil
+}
+
+// Forbid makes the policy refuse calls from caller to callee.
+func (dir *Directory) Forbid(caller, callee string) {
+	dir.mu.Lock()
+	defer dir.mu.Unlock()
+	dir.deny[[2]string{caller, callee}] = true
+}
+
+// MayCall implements setup.Peers.
+func (dir *Directory) MayCall(caller, callee string) error {
+	dir.mu.Lock()
+	defer dir.mu.Unlock()
+	if dir.deny[[2]string{caller, callee}] {
+		return fmt.Errorf("%w: %q to %q", ErrPolicy, caller, callee)
 	}
 	return nil
 }
