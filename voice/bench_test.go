@@ -1,6 +1,7 @@
 package voice
 
 import (
+	"context"
 	"crypto/rand"
 	"runtime"
 	"slices"
@@ -126,12 +127,17 @@ func BenchmarkTransit(b *testing.B) {
 	b.ReportMetric(float64(percentile(transit, 100).Microseconds()), "transit-max-µs")
 }
 
-// BenchmarkCallCPU measures the process CPU time of a running call: both
-// handsets and the TURN relay, which share this process, so the figure per
-// handset is an upper bound. Each iteration is one 20 ms frame.
+// BenchmarkCallCPU measures the process CPU time of a running call, both
+// handsets in this process and the TURN relay in a child process, per
+// handset, as a share of one core. Each iteration is one 20 ms frame.
 func BenchmarkCallCPU(b *testing.B) {
 	w := newWorld(b)
-	alice, bob := w.handset(b, "alice"), w.handset(b, "bob")
+	url := externalRelay(b)
+	viaChild := func(c *Config) {
+		id := c.Identity.DeviceID
+		c.TURN = func(context.Context) ([]ICEServer, error) { return w.relay.servers(id, url), nil }
+	}
+	alice, bob := w.handset(b, "alice", viaChild), w.handset(b, "bob", viaChild)
 	connect(b, alice, bob)
 	bob.awaitFrames(b, 10)
 	n := len(bob.frames())

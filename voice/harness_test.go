@@ -269,11 +269,14 @@ func (h *handset) awaitFrames(t testing.TB, n int) {
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
 		if s := h.media.last(); s != nil {
-			if got, _ := s.received(); len(got) >= n {
+			s.mu.Lock()
+			have := len(s.got)
+			s.mu.Unlock()
+			if have >= n {
 				return
 			}
 		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(5 * time.Millisecond)
 	}
 	var got []uint32
 	var bad int
