@@ -42,7 +42,11 @@ func (p *Phone) Answer() error {
 		}
 		p.setPhase(c, PhaseConnecting)
 		p.arm(c, p.to.Gather, "gather")
-		p.spawn(c, func() { p.buildAnswer(c) })
+		c.answering = true
+		if c.warmed {
+			pr := c.peer
+			p.spawn(c, func() { p.buildAnswer(c, pr) })
+		}
 		return nil
 	})
 }

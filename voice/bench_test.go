@@ -87,6 +87,11 @@ func BenchmarkConnect(b *testing.B) {
 		alice.phone.teardowns.Wait()
 		bob.phone.teardowns.Wait()
 	}
+	if testing.Verbose() {
+		s := slices.Clone(connected)
+		slices.Sort(s)
+		b.Logf("answer to connected, sorted: %v", s)
+	}
 	b.ReportMetric(ms(percentile(connected, 50)), "connected-p50-ms")
 	b.ReportMetric(ms(percentile(connected, 95)), "connected-p95-ms")
 	b.ReportMetric(ms(percentile(atCaller, 50)), "first-frame-caller-p50-ms")

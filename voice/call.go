@@ -40,6 +40,8 @@ type call struct {
 	offer      string // callee: the invite's SDP, until answered
 	peerKEM    []byte // callee: the caller's encapsulation key, until answered
 	commitment []byte // callee: the caller's SAS commitment
+	warmed     bool   // callee: the ringing-time peer connection is ready (or failed)
+	answering  bool   // callee: the user answered
 	restarting bool   // we sent an ICE restart offer and await its answer
 	restartSeq uint64
 	verdict    Verdict

@@ -69,6 +69,14 @@ func (e inbound) handle(p *Phone) {
 	case setup.KindBusy:
 		p.finish(c, EndReason{Kind: EndBusy}, 0, "")
 	case setup.KindHangUp, setup.KindRefuse:
+		// While DTLS is failing, our own verdict names the check more
+		// exactly than the peer's (a DTLS client only sees an alert).
+		if c.peer != nil && c.keys.opener == nil && s.Kind == setup.KindRefuse {
+			if check := dtlsCheck(c.peer.plog.lines()); check != CheckDTLS {
+				p.dtlsRefused(c)
+				return
+			}
+		}
 		p.finish(c, peerEnd(s), 0, "")
 	case setup.KindRestart:
 		p.onRestart(c, s)
@@ -176,6 +184,7 @@ func (p *Phone) onInvite(s *setup.Signed) {
 	p.publish(c)
 	p.enqueue(c, p.msg(c, setup.KindRinging))
 	p.arm(c, p.to.Answer, "answer")
+	p.spawn(c, func() { p.prewarm(c) })
 }
 
 func (p *Phone) onAnswer(c *call, s *setup.Signed) {

@@ -18,13 +18,13 @@ import (
 
 // newCallPeer builds c's peer connection with this call's relay credentials
 // and wires its callbacks to the Phone. It runs in a setup job.
-func (p *Phone) newCallPeer(c *call) (*peer, error) {
+func (p *Phone) newCallPeer(c *call, prewarm bool) (*peer, error) {
 	servers, err := p.cfg.TURN(c.ctx)
 	if err != nil {
 		return nil, fmt.Errorf("voice: TURN credentials: %w", err)
 	}
 	pr, err := newPeer(peerConfig{
-		id: p.cfg.Identity, roots: p.cfg.Roots, turnRoots: p.cfg.TURNRoots, ice: servers,
+		id: p.cfg.Identity, roots: p.cfg.Roots, turnRoots: p.cfg.TURNRoots, ice: servers, prewarm: prewarm,
 		log: p.log.With("call", c.idHex()), srtpProfiles: p.cfg.test.srtpProfiles,
 	})
 	if err != nil {
@@ -39,7 +39,7 @@ func (p *Phone) newCallPeer(c *call) (*peer, error) {
 
 // buildOffer is the caller's setup job: peer connection, offer, candidates.
 func (p *Phone) buildOffer(c *call) {
-	pr, err := p.newCallPeer(c)
+	pr, err := p.newCallPeer(c, false)
 	if err != nil {
 		p.post(c, jobFailed{c, err})
 		return
@@ -127,9 +127,49 @@ func (e offerReady) handle(p *Phone) {
 	p.arm(c, p.to.Dial, "ringing")
 }
 
-// buildAnswer is the callee's setup job: peer connection, the caller's
-// offer, our answer, candidates, and the ML-KEM encapsulation.
-func (p *Phone) buildAnswer(c *call) {
+// prewarm runs while the callee's handset rings: it builds the peer
+// connection with a candidate pool, so the TURN allocation is done before
+// the user answers (pion.md §1(e): one fewer round trip to the relay after
+// Answer). ICE does not start until the answer is set, so nothing reaches
+// the caller before the user picks up.
+func (p *Phone) prewarm(c *call) {
+	pr, err := p.newCallPeer(c, true)
+	if !p.handOver(c, peerWarm{c: c, peer: pr, err: err}) && pr != nil {
+		pr.pc.Close()
+	}
+}
+
+type peerWarm struct {
+	c    *call
+	peer *peer
+	err  error
+}
+
+func (e peerWarm) handle(p *Phone) {
+	c := e.c
+	if p.call != c {
+		if e.peer != nil {
+			e.peer.pc.Close()
+		}
+		return
+	}
+	c.warmed = true
+	if e.err != nil {
+		p.log.Warn("prepare the peer connection while ringing", "call", c.idHex(), "err", e.err)
+	} else {
+		c.peer = e.peer
+		p.spawn(c, func() { drainRTCP(c.peer.sender.ReadRTCP) })
+	}
+	if c.answering {
+		pr := c.peer
+		p.spawn(c, func() { p.buildAnswer(c, pr) })
+	}
+}
+
+// buildAnswer is the callee's setup job: the caller's offer on the peer
+// connection (pr, or a new one when preparing it failed), our answer,
+// candidates, and the ML-KEM encapsulation.
+func (p *Phone) buildAnswer(c *call, pr *peer) {
 	if err := setup.CheckSDPFingerprint(c.offer, c.peerFP); err != nil {
 		p.post(c, jobFailed{c, &SecurityError{Check: CheckSDPFingerprint, Err: err}})
 		return
@@ -139,10 +179,12 @@ func (p *Phone) buildAnswer(c *call) {
 		p.post(c, jobFailed{c, &SecurityError{Check: CheckNoInnerLayer, Err: err}})
 		return
 	}
-	pr, err := p.newCallPeer(c)
-	if err != nil {
-		p.post(c, jobFailed{c, err})
-		return
+	fresh := pr == nil
+	if fresh {
+		if pr, err = p.newCallPeer(c, false); err != nil {
+			p.post(c, jobFailed{c, err})
+			return
+		}
 	}
 	sdp, err := func() (string, error) {
 		if err := pr.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: c.offer}); err != nil {
@@ -158,13 +200,17 @@ func (p *Phone) buildAnswer(c *call) {
 		return gather(c.ctx, pr.pc)
 	}()
 	if err != nil {
-		pr.pc.Close()
+		if fresh {
+			pr.pc.Close()
+		}
 		p.post(c, jobFailed{c, fmt.Errorf("voice: answer: %w", err)})
 		return
 	}
 	secret, ct := ek.Encapsulate()
 	if !p.handOver(c, answerReady{c: c, peer: pr, sdp: sdp, ct: ct, secret: secret}) {
-		pr.pc.Close()
+		if fresh {
+			pr.pc.Close()
+		}
 		wipe.Bytes(secret)
 	}
 }
@@ -179,12 +225,16 @@ type answerReady struct {
 func (e answerReady) handle(p *Phone) {
 	c := e.c
 	if p.call != c {
-		e.peer.pc.Close()
+		if c.peer != e.peer { // a fresh one nobody else will close
+			e.peer.pc.Close()
+		}
 		wipe.Bytes(e.secret)
 		return
 	}
-	c.peer = e.peer
-	p.spawn(c, func() { drainRTCP(c.peer.sender.ReadRTCP) })
+	if c.peer == nil {
+		c.peer = e.peer
+		p.spawn(c, func() { drainRTCP(c.peer.sender.ReadRTCP) })
+	}
 	c.keys.kemSecret = e.secret
 	c.keys.myNonce = sas.NewNonce()
 	m := p.msg(c, setup.KindAnswer)

@@ -43,6 +43,7 @@ type peerConfig struct {
 	roots     *x509.CertPool // enrollment CA: DTLS peers in both roles
 	turnRoots *x509.CertPool // CA of the TURN server's TLS certificate
 	ice       []ICEServer
+	prewarm   bool // allocate the TURN relay now, before any description is set
 	log       *slog.Logger
 
 	// Test knobs for rogue peers; never set outside tests.
@@ -124,7 +125,12 @@ func newPeer(cfg peerConfig) (*peer, error) {
 	for i, s := range cfg.ice {
 		servers[i] = webrtc.ICEServer{URLs: s.URLs, Username: s.Username, Credential: s.Credential}
 	}
+	pool := uint8(0)
+	if cfg.prewarm {
+		pool = 1
+	}
 	pc, err := api.NewPeerConnection(webrtc.Configuration{
+		ICECandidatePoolSize:      pool,
 		Certificates:              []webrtc.Certificate{webrtc.CertificateFromX509(cfg.id.Key, cfg.id.Cert)},
 		ICEServers:                servers,
 		ICETransportPolicy:        webrtc.ICETransportPolicyRelay,
