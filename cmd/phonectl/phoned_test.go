@@ -183,3 +183,38 @@ func TestEnrollRunningHandset(t *testing.T) {
 		t.Fatal("handset not ready after enrollment")
 	}
 }
+
+func TestProvisionWritesWhatTheHandsetLoads(t *testing.T) {
+	dir := t.TempDir()
+	caDir, passFile := filepath.Join(dir, "ca"), filepath.Join(dir, "pass")
+	os.WriteFile(passFile, []byte("correct horse battery\n"), 0o600)
+	e := trustEnv(nil)
+	if code, _, stderr := runIn(t, e, append([]string{"ca", "init", "--dir", caDir, "--passphrase-file", passFile}, cheapKDF...)...); code != 0 {
+		t.Fatalf("ca init: %s", stderr)
+	}
+	out := filepath.Join(dir, "prov.json")
+	code, _, stderr := runIn(t, e, "provision", "--ca", caDir, "--device", "pk-gov-0003", "--exchange", "10.0.2.2:7443",
+		"--apn", "41001=gov.secure.jazz", "--apn", "41004=gov.secure.zong", "-o", out)
+	if code != 0 {
+		t.Fatalf("provision: %s", stderr)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	p, err := daemon.LoadProvisioning(f)
+	if err != nil || p.DeviceID != "pk-gov-0003" {
+		t.Fatalf("handset loads %+v, %v", p, err)
+	}
+	for _, bad := range [][]string{
+		{"--apn", "41001=internet"},           // a public internet APN
+		{"--apn", "41001"},                    // no APN
+		{"--apn", "41001=x", "--rats", "GSM"}, // 2G
+	} {
+		args := append([]string{"provision", "--ca", caDir, "--device", "pk-gov-0003", "--exchange", "h:1", "-o", filepath.Join(dir, "x.json")}, bad...)
+		if code, _, _ := runIn(t, e, args...); code == 0 {
+			t.Errorf("provision %v succeeded", bad)
+		}
+	}
+}

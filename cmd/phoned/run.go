@@ -13,11 +13,16 @@ import (
 	"path/filepath"
 	"sync"
 
+	"mehfooz/board"
 	"mehfooz/clock"
 	"mehfooz/daemon"
 	"mehfooz/daemon/api"
 	"mehfooz/daemon/pid1"
 	"mehfooz/daemon/state"
+	"mehfooz/modem"
+	"mehfooz/modem/policy"
+	"mehfooz/trust"
+	"mehfooz/trust/keystore"
 	"mehfooz/ui"
 )
 
@@ -81,6 +86,8 @@ func shutdown(sys *pid1.System, a pid1.Action, log *slog.Logger) int {
 }
 
 // openServices opens what the board names and returns phoned's subsystems.
+// A handset without provisioning still boots to its screen and local API,
+// with an alert, so a technician can see what is missing.
 func openServices(o *options, d *daemon.Daemon, sys *pid1.System, log *slog.Logger) ([]pid1.Service, error) {
 	var ready sync.Once
 	markReady := func() { ready.Do(sys.Ready) }
@@ -93,7 +100,50 @@ func openServices(o *options, d *daemon.Daemon, sys *pid1.System, log *slog.Logg
 		d.APIService(func() (net.Listener, error) { return listenUnix(o.socket) }, api.SameUser(os.Getuid())),
 		d.UIService(display, nil, markReady),
 	}
+	prov, err := loadProvisioning(o.provisioning)
+	if err != nil {
+		d.Raise(state.AlertNoService, state.SeverityCritical, "Handset not provisioned", err.Error())
+		return services, nil
+	}
+	verifier, err := trust.NewVerifier(prov.CACert(), clock.Real{})
+	if err != nil {
+		return nil, err
+	}
+	keys, err := daemon.NewKeys(d, filepath.Join(o.dataDir, "keystore"), keystore.FileSecret{Path: filepath.Join(o.dataDir, "device.secret")},
+		prov.DeviceID, verifier, keystore.Options{Log: log.With("subsystem", "keystore")})
+	if err != nil {
+		d.Raise(state.AlertKeystore, state.SeverityCritical, "Keystore unreadable", err.Error())
+		return services, nil
+	}
+	if o.modemPort != "" {
+		cellular, err := policy.LoadBytes(prov.Cellular)
+		if err != nil {
+			d.Raise(state.AlertNoService, state.SeverityCritical, "Cellular provisioning refused", err.Error())
+		} else {
+			svc, err := d.ModemService(modem.Config{
+				Open:      serialOpener(o.modemPort, o.board.Modem.Baud),
+				Clock:     clock.Real{},
+				Log:       log.With("subsystem", "modem"),
+				PIN:       daemon.SIMPINs{Keys: keys},
+				Provision: cellular,
+				Power:     board.NoPower{},
+			})
+			if err != nil {
+				return nil, err
+			}
+			services = append(services, svc)
+		}
+	}
 	return services, nil
+}
+
+func loadProvisioning(path string) (*daemon.Provisioning, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return daemon.LoadProvisioning(f)
 }
 
 // openDisplay returns the sim board's in-memory screen.
