@@ -14,7 +14,8 @@ type fft struct {
 	cos     []float64
 	sin     []float64
 	re, im  []float64
-	power   []float64 // |X[k]|^2 for k <= n/2, filled by powerSpectrum
+	power   []float64 // |X[k]|^2 for k <= n/2, filled by powerSpectra
+	power2  []float64 // |Y[k]|^2, the second spectrum of powerSpectra
 	window  []float64
 	winSize int
 }
@@ -33,6 +34,7 @@ func newFFT(n, winSize int) *fft {
 		re:      make([]float64, n),
 		im:      make([]float64, n),
 		power:   make([]float64, n/2+1),
+		power2:  make([]float64, n/2+1),
 		window:  make([]float64, winSize),
 		winSize: winSize,
 	}
@@ -74,18 +76,24 @@ func (f *fft) transform() {
 	}
 }
 
-// powerSpectrum windows x (len winSize), transforms it and leaves |X[k]|^2
-// for k in [0, n/2] in f.power.
-func (f *fft) powerSpectrum(x []float64) []float64 {
+// powerSpectra computes the power spectra of two real frames x and y with one
+// complex transform of x + iy, using the symmetry X[k] = (Z[k] + conj
+// Z[n-k]) / 2 and Y[k] = (Z[k] - conj Z[n-k]) / 2i. It returns |X|^2 and
+// |Y|^2 for k in [0, n/2]; both slices are reused by the next call.
+func (f *fft) powerSpectra(x, y []float64) (px, py []float64) {
 	for i := range f.re {
 		f.re[i], f.im[i] = 0, 0
 	}
-	for i, v := range x[:f.winSize] {
-		f.re[i] = v * f.window[i]
+	for i, w := range f.window {
+		f.re[i] = x[i] * w
+		f.im[i] = y[i] * w
 	}
 	f.transform()
 	for k := range f.power {
-		f.power[k] = f.re[k]*f.re[k] + f.im[k]*f.im[k]
+		j := (f.n - k) & (f.n - 1)
+		a, b, c, d := f.re[k], f.im[k], f.re[j], f.im[j]
+		f.power[k] = ((a+c)*(a+c) + (b-d)*(b-d)) / 4
+		f.power2[k] = ((a-c)*(a-c) + (b+d)*(b+d)) / 4
 	}
-	return f.power
+	return f.power, f.power2
 }

@@ -34,8 +34,9 @@ func LSD(ref, deg []int16, rate int) (float64, error) {
 			xd[i] = float64(deg[start+i]) / 32768
 		}
 		f := frame{ref: make([]float64, top), deg: make([]float64, top)}
-		copy(f.ref, tr.powerSpectrum(xr)[1:top+1])
-		copy(f.deg, tr.powerSpectrum(xd)[1:top+1])
+		pr, pd := tr.powerSpectra(xr, xd)
+		copy(f.ref, pr[1:top+1])
+		copy(f.deg, pd[1:top+1])
 		for _, p := range f.ref {
 			f.energy += p
 			peak = max(peak, p)

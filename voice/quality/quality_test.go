@@ -13,7 +13,14 @@ import (
 
 const rate = 48000
 
+// speech is the first 5 s of the speech fixture: enough for every measure,
+// and half the cost under the race detector.
 func speech(tb testing.TB) []int16 {
+	tb.Helper()
+	return fullSpeech(tb)[:5*rate]
+}
+
+func fullSpeech(tb testing.TB) []int16 {
 	tb.Helper()
 	f, err := os.Open("../audio/testdata/speech48k.wav")
 	if err != nil {
@@ -154,7 +161,7 @@ func TestDelayFindsShift(t *testing.T) {
 
 func TestLSD(t *testing.T) {
 	x := speech(t)
-	if d, err := LSD(x, x, rate); err != nil || d != 0 {
+	if d, err := LSD(x, x, rate); err != nil || d > 1e-9 {
 		t.Fatalf("LSD(x, x) = %v, %v; want 0", d, err)
 	}
 	prev := 0.0
@@ -200,7 +207,7 @@ func TestCompareAlignsAndScores(t *testing.T) {
 }
 
 func BenchmarkSTOI(b *testing.B) {
-	x := speech(b)
+	x := fullSpeech(b)
 	y := addNoise(x, 10, 1)
 	b.ReportAllocs()
 	for b.Loop() {
@@ -212,7 +219,7 @@ func BenchmarkSTOI(b *testing.B) {
 }
 
 func BenchmarkDelay(b *testing.B) {
-	x := speech(b)
+	x := fullSpeech(b)
 	y := make([]int16, len(x))
 	copy(y[1234:], x)
 	for b.Loop() {

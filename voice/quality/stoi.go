@@ -58,8 +58,9 @@ func STOI(ref, deg []int16, rate int) (float64, error) {
 			e += w * w
 		}
 		energy = append(energy, 10*math.Log10(e+1e-20))
-		refBands = append(refBands, bandAmplitudes(tr.powerSpectrum(xr), bins))
-		degBands = append(degBands, bandAmplitudes(tr.powerSpectrum(xd), bins))
+		pr, pd := tr.powerSpectra(xr, xd)
+		refBands = append(refBands, bandAmplitudes(pr, bins))
+		degBands = append(degBands, bandAmplitudes(pd, bins))
 	}
 
 	// Drop frames more than stoiRange below the loudest reference frame.
