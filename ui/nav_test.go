@@ -278,6 +278,23 @@ func TestInCallSASStep(t *testing.T) {
 	h.wantIntents(state.Intent{Kind: state.IntentMute, On: false}, state.Intent{Kind: state.IntentHangUp})
 }
 
+func TestHoldKeepsTheCallTimer(t *testing.T) {
+	h := newHarness(t, base())
+	h.apply(callSnap(state.CallConnected)) // connected at t0
+	h.advance(90 * time.Second)
+	h.apply(func(s *state.Snapshot) { s.Call.Phase, s.Call.Since = state.CallOnHold, h.now })
+	h.advance(10 * time.Second)
+	h.c.render()
+	want, _ := renderFixture(t, fixture{snap: func() state.Snapshot {
+		s := base()
+		callSnap(state.CallOnHold)(&s)
+		return s
+	}, at: 100 * time.Second}, image.Pt(240, 320))
+	if n, _ := diff(h.c.frame, want); n != 0 {
+		t.Fatalf("after a hold the timer restarted (%d pixels differ from 1:40)", n)
+	}
+}
+
 func TestOutgoingHangsUpOnlyOnEnd(t *testing.T) {
 	h := newHarness(t, base())
 	h.apply(callSnap(state.CallDialing))

@@ -30,8 +30,9 @@ type InCall struct {
 	buttons *widget.Group
 	quality *widget.Canvas
 
-	call   state.Call
-	callID string
+	call    state.Call
+	callID  string
+	started time.Time // when this call first connected: holds do not restart the timer
 }
 
 // NewInCall returns the in-call screen.
@@ -130,7 +131,11 @@ func (ic *InCall) Update(s *state.Snapshot, now time.Time) {
 	call := s.Call
 	if call.ID != ic.callID {
 		ic.callID = call.ID
+		ic.started = call.Since
 		ic.buttons.Focus(-1) // a new call: nothing pre-selected
+	}
+	if call.Since.Before(ic.started) {
+		ic.started = call.Since
 	}
 	if call.SASVerdict != ic.call.SASVerdict {
 		ic.buttons.Focus(-1)
@@ -152,7 +157,7 @@ func (ic *InCall) Update(s *state.Snapshot, now time.Time) {
 	}
 	ic.name.SetText(name)
 	ic.office.SetText(ct.Office)
-	ic.timer.SetText(clock(now.Sub(call.Since)))
+	ic.timer.SetText(clock(now.Sub(ic.started)))
 	ic.layoutButtons()
 }
 
