@@ -11,6 +11,11 @@ import (
 	"mehfooz/ui/widget"
 )
 
+// ackGrace is how long an alert acknowledged here stays hidden while the
+// daemon has not yet reported it acknowledged. If the acknowledgement was
+// lost or refused, the alert comes back: it cannot be missed.
+const ackGrace = 5 * time.Second
+
 // endedLinger is how long an ordinary "call ended" screen stays before the
 // phone returns to where it was.
 const endedLinger = 4 * time.Second
@@ -47,7 +52,7 @@ type core struct {
 
 	view         view
 	dismissedEnd string          // the ended call whose screen was left
-	acked        map[string]bool // alerts acknowledged here, maybe not yet in a snapshot
+	acked        map[string]time.Time // alerts acknowledged here, and when; maybe not yet in a snapshot
 	dialog       *widget.Dialog  // a warning or info alert over the idle screens
 	dialogID     string
 	dialogOn     *widget.Root
@@ -58,7 +63,7 @@ func newCore(t *theme.Theme, send func(state.Intent), now time.Time) *core {
 		t:     t,
 		send:  send,
 		frame: image.NewRGBA(t.Screen),
-		acked: make(map[string]bool),
+		acked: make(map[string]time.Time),
 		now:   now,
 	}
 	env := screen.Env{Theme: t, Send: send, Nav: c}
@@ -69,7 +74,7 @@ func newCore(t *theme.Theme, send func(state.Intent), now time.Time) *core {
 	c.incoming = screen.NewIncoming(env)
 	c.incall = screen.NewInCall(env)
 	c.ended = screen.NewEnded(env, c.leaveEnded)
-	c.alert = screen.NewAlert(env, func(id string) { c.acked[id] = true; c.refresh() })
+	c.alert = screen.NewAlert(env, func(id string) { c.acked[id] = c.now; c.refresh() })
 	c.snap.Lock.Locked = true // until told otherwise, nothing behind the lock shows
 	c.refresh()
 	return c
@@ -120,6 +125,9 @@ func (c *core) tick(now time.Time) {
 
 // animating reports whether the shown screen changes with time alone.
 func (c *core) animating() bool {
+	if len(c.acked) > 0 {
+		return true // an acknowledgement the daemon has not confirmed yet
+	}
 	switch c.cur {
 	case c.outgoing, c.incall, c.ended, c.lock:
 		return true
@@ -140,7 +148,10 @@ func pendingAlert(as []state.Alert, id string) bool {
 func (c *core) unacked(critical bool) []state.Alert {
 	var out []state.Alert
 	for _, a := range c.snap.Alerts {
-		if a.Acked || c.acked[a.ID] || (a.Severity == state.SeverityCritical) != critical {
+		if at, ok := c.acked[a.ID]; ok && c.now.Sub(at) < ackGrace {
+			continue
+		}
+		if a.Acked || (a.Severity == state.SeverityCritical) != critical {
 			continue
 		}
 		out = append(out, a)
@@ -226,7 +237,7 @@ func (c *core) syncDialog() {
 		id := want.ID
 		c.dialog = widget.NewDialog(c.t.Screen, c.t.Dialog(sev), want.Title, want.Text, widget.Action{Text: "OK", Do: func() {
 			c.send(state.Intent{Kind: state.IntentAckAlert, AlertID: id})
-			c.acked[id] = true
+			c.acked[id] = c.now
 			c.refresh()
 		}})
 		c.dialogID = id

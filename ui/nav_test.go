@@ -356,6 +356,28 @@ func TestCriticalAlertTakesScreenUntilAcknowledged(t *testing.T) {
 	h.wantScreen("lock")
 }
 
+func TestUnconfirmedAcknowledgementComesBack(t *testing.T) {
+	h := newHarness(t, base())
+	h.apply(func(s *state.Snapshot) { s.Alerts = []state.Alert{critical("a1", state.AlertRevokedPeer)} })
+	h.keys(key.OK)
+	h.wantIntents(state.Intent{Kind: state.IntentAckAlert, AlertID: "a1"})
+	h.wantScreen("contacts")
+	if !h.c.animating() {
+		t.Fatal("no timer runs while an acknowledgement is unconfirmed")
+	}
+	h.advance(2 * time.Second)
+	h.wantScreen("contacts")
+	h.advance(4 * time.Second) // the daemon never recorded it
+	h.wantScreen("alert")
+	h.keys(key.OK)
+	h.apply(func(s *state.Snapshot) { s.Alerts[0].Acked = true })
+	h.advance(time.Minute)
+	h.wantScreen("contacts")
+	if len(h.c.acked) != 0 {
+		t.Fatalf("local acknowledgements kept after the daemon confirmed: %v", h.c.acked)
+	}
+}
+
 func TestCriticalAlertLeavesEndForTheCall(t *testing.T) {
 	h := newHarness(t, base())
 	h.apply(callSnap(state.CallConnected))
