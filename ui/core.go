@@ -51,9 +51,9 @@ type core struct {
 	now  time.Time
 
 	view         view
-	dismissedEnd string          // the ended call whose screen was left
+	dismissedEnd string               // the ended call whose screen was left
 	acked        map[string]time.Time // alerts acknowledged here, and when; maybe not yet in a snapshot
-	dialog       *widget.Dialog  // a warning or info alert over the idle screens
+	dialog       *widget.Dialog       // a warning or info alert over the idle screens
 	dialogID     string
 	dialogOn     *widget.Root
 }
