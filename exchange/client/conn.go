@@ -97,6 +97,7 @@ func (c *Client) session(ctx context.Context) (welcomed bool, err error) {
 	if !stopH() {
 		return false, fmt.Errorf("client: welcome after the handshake timeout")
 	}
+	cancel() // the handshake deadline is over; only ctx ends the connection now
 	stopRun := context.AfterFunc(ctx, func() { raw.Close() })
 	defer stopRun()
 	var welcome *wire.Welcome
