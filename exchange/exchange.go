@@ -76,7 +76,7 @@ type Config struct {
 	ReplayWindow time.Duration
 	// MaxCalls caps the open calls of one device; default 4.
 	MaxCalls int
-	// QueueLen bounds the frames waiting for a slow handset; default 256.
+	// QueueLen bounds the frames waiting for a slow handset; default 64.
 	QueueLen int
 	// AuditRate caps audit writes for refused connections per second (each
 	// is an fsync); the rest are counted and summarised. Default 20.
@@ -116,7 +116,7 @@ func (c *Config) defaults() error {
 		c.MaxCalls = 4
 	}
 	if c.QueueLen <= 0 {
-		c.QueueLen = 256
+		c.QueueLen = 64
 	}
 	if c.AuditRate <= 0 {
 		c.AuditRate = 20

@@ -34,7 +34,7 @@ import (
 // enrollment CA and publisher (package trusttest), a technician, and
 // handsets that connect with package client or raw frames.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	fleet  *trusttest.Fleet
 	dbPath string
 	cfg    exchange.Config
@@ -51,7 +51,7 @@ type harness struct {
 	rawCA   *pkitest.CA // the enrollment CA's own key, for broken certificates
 }
 
-func newHarness(t *testing.T, opts func(*exchange.Config)) *harness {
+func newHarness(t testing.TB, opts func(*exchange.Config)) *harness {
 	t.Helper()
 	f := trusttest.NewAt(t, time.Now())
 	h := &harness{t: t, fleet: f, dbPath: filepath.Join(t.TempDir(), "exchange.db"), opts: opts}
@@ -197,7 +197,7 @@ func (h *harness) adminClient(cert tls.Certificate) *admin.Client {
 
 // handset is a running client with its events collected.
 type handset struct {
-	t      *testing.T
+	t      testing.TB
 	dev    *trusttest.Device
 	c      *client.Client
 	cancel context.CancelFunc
@@ -318,7 +318,7 @@ func (hs *handset) quiet(d time.Duration) {
 
 // rawConn speaks frames directly, for what package client would never send.
 type rawConn struct {
-	t  *testing.T
+	t  testing.TB
 	tc *tls.Conn
 	w  *wire.Writer
 	r  *wire.Reader

@@ -1,6 +1,7 @@
 package exchange
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -41,6 +42,9 @@ type session struct {
 	// last is when the last frame arrived (Unix nanos), for the idle check.
 	last atomic.Int64
 
+	// seq numbers the frames sent; owned by the writer.
+	seq uint64
+
 	// Guarded by x.mu.
 	wipePending bool
 	rateNoted   time.Time
@@ -79,11 +83,43 @@ func (s *session) end(code, reason string) {
 	})
 }
 
+// writers holds the write buffers of sessions that are writing; an idle
+// session holds none.
+var writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 4<<10) }}
+
 func (s *session) writeLoop() {
 	defer close(s.wdone)
-	w := wire.NewWriter(s.conn)
+	// Frames queued together go out together: one TLS record and one write
+	// call for a burst (presence fan-out, candidates), flushed as soon as
+	// the queue is empty, when the buffer goes back to the pool.
+	var bw *bufio.Writer
+	flush := func() error {
+		if bw == nil {
+			return nil
+		}
+		err := bw.Flush()
+		bw.Reset(nil)
+		writers.Put(bw)
+		bw = nil
+		return err
+	}
+	defer flush()
 	write := func(m wire.Message) bool {
-		if _, err := w.Write(m); err != nil {
+		if bw == nil {
+			bw = writers.Get().(*bufio.Writer)
+			bw.Reset(s.conn)
+		}
+		b, err := wire.Append(nil, s.seq+1, m)
+		if err == nil {
+			_, err = bw.Write(b)
+		}
+		if err == nil {
+			s.seq++
+			if len(s.out) == 0 {
+				err = flush()
+			}
+		}
+		if err != nil {
 			s.x.log.Debug("write to handset failed", "device", s.id, "err", err)
 			s.conn.Close()
 			return false
@@ -104,6 +140,7 @@ func (s *session) writeLoop() {
 						return
 					}
 				default:
+					flush()
 					s.conn.Close() // sends close_notify after the last frame
 					return
 				}
