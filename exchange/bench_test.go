@@ -29,7 +29,7 @@ import (
 )
 
 // fast lifts the per-device rate limit, which a benchmark would hit at once.
-func fast(c *exchange.Config) { c.Rate, c.Burst = 1e9, 1 << 30 }
+func fast(c *exchange.Config) { c.Rate, c.Burst = 1e9, 1<<30 }
 
 // BenchmarkHandshake measures admitting a handset: TCP connect, the mutual
 // TLS 1.3 handshake (hybrid key exchange, ECDSA P-384 both ways), the
