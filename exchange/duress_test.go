@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"mehfooz/exchange"
 	"mehfooz/exchange/admin"
 	"mehfooz/exchange/client"
 	"mehfooz/exchange/wire"
@@ -193,5 +194,43 @@ func TestTechnicianAPIAdmission(t *testing.T) {
 	}
 	if _, err := h.adminClient(h.tech).Audit(t.Context(), 0, 0); !admin.IsCode(err, admin.CodeBadRequest) {
 		t.Fatalf("limit 0: %v", err)
+	}
+}
+
+// With the publisher key, the exchange signs and pushes a revocation list
+// naming the device the moment it revokes itself: every handset learns it
+// from a signed list, not from the exchange's word.
+func TestDuressBroadcastsSignedRevocation(t *testing.T) {
+	var h *harness
+	h = newHarness(t, func(c *exchange.Config) {
+		if h != nil {
+			c.Publisher = &exchange.Publisher{Key: h.fleet.PublisherKey, Cert: h.fleet.PublisherCert}
+		}
+	})
+	h.restart() // now h is set: restart with the publisher
+	devA, devB := h.enroll("pk-0001"), h.enroll("pk-0002")
+	h.publish(nil)
+	a, b := h.connect(devA, nil), h.connect(devB, nil)
+	req, _ := revocation.NewRequest(devA.Key, "pk-0001", revocation.ReasonDuress, time.Now())
+	if err := a.c.SelfRevoke(t.Context(), req); err != nil {
+		t.Fatal(err)
+	}
+	var l *revocation.List
+	for l == nil || l.Version < 2 {
+		ru := next[*client.RevocationUpdate](b, noise)
+		var err error
+		if l, err = revocation.Verify(ru.Bundle, h.fleet.Verifier); err != nil {
+			t.Fatalf("pushed list does not verify: %v", err)
+		}
+	}
+	if e, ok := l.Lookup("pk-0001"); !ok || e.Reason != revocation.ReasonDuress || l.Version != 2 {
+		t.Fatalf("pushed list version %d, entry %+v", l.Version, e)
+	}
+	ev := h.auditHas("revocations", "", "")
+	if ev.Actor != "exchange" && ev.Actor != "tech-one" {
+		t.Fatalf("revocation event %+v", ev)
+	}
+	if f := h.x.Status(); f.Revocations != 2 {
+		t.Fatalf("exchange holds revocation list %d, want 2", f.Revocations)
 	}
 }

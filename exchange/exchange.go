@@ -22,7 +22,9 @@
 package exchange
 
 import (
+	"crypto"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -44,6 +46,15 @@ type Granter interface {
 	Grant(device string, call wire.CallID) (*wire.TURNGrant, error)
 }
 
+// Publisher is the key and certificate (role publisher) that sign
+// revocation lists.
+type Publisher struct {
+	Key  crypto.Signer
+	Cert *x509.Certificate
+	// Validity of the lists it signs; default 7 days.
+	Validity time.Duration
+}
+
 // Config configures an Exchange.
 type Config struct {
 	// Verifier checks certificates against the enrollment CA, on its clock.
@@ -52,7 +63,12 @@ type Config struct {
 	Certificate tls.Certificate
 	Store       *store.Store
 	// Relay mints TURN credentials; nil means this exchange has no relay.
-	Relay  Granter
+	Relay Granter
+	// Publisher, if set, signs revocation lists on the exchange's own
+	// initiative: when a handset revokes itself (duress) or confirms a
+	// wipe, every handset gets a signed list naming it within seconds,
+	// without waiting for a technician.
+	Publisher *Publisher
 	Clock  clock.Clock
 	Logger *slog.Logger
 
@@ -120,6 +136,14 @@ func (c *Config) defaults() error {
 	}
 	if c.AuditRate <= 0 {
 		c.AuditRate = 20
+	}
+	if c.Publisher != nil {
+		if err := c.Verifier.Verify(c.Publisher.Cert, trust.RolePublisher, c.Verifier.Now()); err != nil {
+			return fmt.Errorf("exchange: publisher certificate: %w", err)
+		}
+		if c.Publisher.Validity <= 0 {
+			c.Publisher.Validity = 7 * 24 * time.Hour
+		}
 	}
 	return nil
 }

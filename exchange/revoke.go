@@ -38,7 +38,41 @@ func (x *Exchange) selfRevoke(s *session, seq uint64, raw []byte) {
 		s.send(&wire.Error{Re: seq, Code: wire.CodeInternal, Reason: "could not record the revocation; retry"})
 		return
 	}
-	x.audit.record(store.Event{Kind: EventSelfRevoked, Device: string(s.id), Code: reason, Reason: "handset asked to be revoked; publish a revocation list naming it"})
+	x.audit.record(store.Event{Kind: EventSelfRevoked, Device: string(s.id), Code: reason, Reason: "handset asked to be revoked"})
+	x.signRevocation(s.id, reason)
+}
+
+// signRevocation publishes a revocation list naming id, signed with the
+// exchange's publisher key, if it has one; otherwise the block stands until
+// a technician publishes one (fleet status shows it).
+func (x *Exchange) signRevocation(id trust.DeviceID, reason string) {
+	p := x.cfg.Publisher
+	if p == nil {
+		return
+	}
+	for range 3 { // a technician may publish at the same moment: retry on top of theirs
+		cur, _ := x.revs.Current()
+		now := x.clk.Now()
+		next := cur.With(revocation.Entry{ID: id, Revoked: now, Reason: reason})
+		next.IssuedAt = now
+		next.Expires = now.Add(p.Validity)
+		if cur != nil && cur.Expires.After(next.Expires) {
+			next.Expires = cur.Expires
+		}
+		raw, err := revocation.Sign(next, p.Key, p.Cert)
+		if err != nil {
+			x.log.Error("sign revocation list", "device", id, "err", err)
+			return
+		}
+		_, err = x.PublishRevocations(raw, "exchange")
+		if err == nil {
+			return
+		}
+		if !errors.Is(err, trust.ErrRollback) {
+			x.log.Error("publish revocation list", "device", id, "err", err)
+			return
+		}
+	}
 }
 
 // block records a block durably and applies it: the device's calls end, its
@@ -80,6 +114,7 @@ func (x *Exchange) wipeAck(s *session, seq uint64, order wire.OrderID) {
 	if err := x.block(s.id, "wiped"); err != nil {
 		x.log.Error("block after wipe failed", "device", s.id, "err", err)
 	}
+	x.signRevocation(s.id, revocation.ReasonRemoteWipe)
 }
 
 // Errors of the technician operations.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto"
 	"crypto/tls"
 	"errors"
 	"flag"
@@ -27,6 +28,7 @@ import (
 type options struct {
 	listen, admin, db   string
 	caCert, cert, key   string
+	pubCert, pubKey     string
 	turnUDP, turnTLS    string
 	relayIP, relayPorts string
 	turnHost            string
@@ -49,6 +51,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.caCert, "ca", "", "enrollment CA certificate, PEM (required)")
 	fs.StringVar(&o.cert, "cert", "", "this exchange's certificate, PEM, from phonectl ca issue --role exchange (required)")
 	fs.StringVar(&o.key, "key", "", "this exchange's private key, PEM (required)")
+	fs.StringVar(&o.pubCert, "publisher-cert", "", "optional publisher certificate, PEM: with it the exchange signs and pushes a revocation list the moment a handset revokes itself (duress) or is wiped")
+	fs.StringVar(&o.pubKey, "publisher-key", "", "the publisher key, PEM (with --publisher-cert)")
 	fs.StringVar(&o.turnUDP, "turn-udp", ":3478", "TURN/UDP listener; empty disables the relay's UDP side")
 	fs.StringVar(&o.turnTLS, "turn-tls", ":5349", "TURN/TLS listener (client certificates required); empty disables it")
 	fs.StringVar(&o.relayIP, "relay-ip", "", "address of relayed allocations, reachable by handsets (required unless both TURN listeners are off)")
@@ -78,6 +82,10 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		fs.Usage()
 		return nil, errors.New("usage")
 	}
+	if (o.pubCert == "") != (o.pubKey == "") {
+		fmt.Fprintln(stderr, "exchange: --publisher-cert and --publisher-key go together")
+		return nil, errors.New("usage")
+	}
 	if (o.turnUDP != "" || o.turnTLS != "") && o.relayIP == "" {
 		fmt.Fprintln(stderr, "exchange: --relay-ip is required with a TURN listener (or set --turn-udp= --turn-tls= to run without the relay)")
 		return nil, errors.New("usage")
@@ -105,9 +113,17 @@ func Run(ctx context.Context, o *options, logw io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cert, err := loadCertificate(v, o.cert, o.key)
+	cert, err := loadCertificate(v, trust.RoleExchange, o.cert, o.key)
 	if err != nil {
 		return err
+	}
+	var pub *exchange.Publisher
+	if o.pubCert != "" {
+		pc, err := loadCertificate(v, trust.RolePublisher, o.pubCert, o.pubKey)
+		if err != nil {
+			return err
+		}
+		pub = &exchange.Publisher{Key: pc.PrivateKey.(crypto.Signer), Cert: pc.Leaf}
 	}
 	st, err := store.Open(o.db, store.Options{})
 	if err != nil {
@@ -126,7 +142,7 @@ func Run(ctx context.Context, o *options, logw io.Writer) error {
 	}
 	cfg := exchange.Config{
 		Verifier: v, Certificate: cert, Store: st, Clock: clock.Real{}, Logger: log,
-		AllowClassical: o.allowClassical, Rate: o.rate, Burst: o.burst, IdleTimeout: o.idle,
+		Publisher: pub, AllowClassical: o.allowClassical, Rate: o.rate, Burst: o.burst, IdleTimeout: o.idle,
 	}
 	if rl != nil {
 		cfg.Relay = rl
@@ -159,9 +175,9 @@ func addrOf(l net.Listener) string {
 	return l.Addr().String()
 }
 
-// loadCertificate reads the exchange's certificate and key and checks that
-// the certificate is an exchange certificate from the enrollment CA.
-func loadCertificate(v *trust.Verifier, certFile, keyFile string) (tls.Certificate, error) {
+// loadCertificate reads a certificate and its key and checks that the
+// certificate is one of role from the enrollment CA.
+func loadCertificate(v *trust.Verifier, role trust.Role, certFile, keyFile string) (tls.Certificate, error) {
 	certPEM, err := os.ReadFile(certFile)
 	if err != nil {
 		return tls.Certificate{}, err
@@ -170,8 +186,8 @@ func loadCertificate(v *trust.Verifier, certFile, keyFile string) (tls.Certifica
 	if err != nil {
 		return tls.Certificate{}, fmt.Errorf("--cert %s: %w", certFile, err)
 	}
-	if err := v.Verify(c, trust.RoleExchange, v.Now()); err != nil {
-		return tls.Certificate{}, fmt.Errorf("--cert %s: %w", certFile, err)
+	if err := v.Verify(c, role, v.Now()); err != nil {
+		return tls.Certificate{}, fmt.Errorf("%s certificate %s: %w", role, certFile, err)
 	}
 	keyPEM, err := os.ReadFile(keyFile)
 	if err != nil {
@@ -180,10 +196,10 @@ func loadCertificate(v *trust.Verifier, certFile, keyFile string) (tls.Certifica
 	defer clear(keyPEM)
 	k, err := ca.ParseKeyPEM(keyPEM)
 	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("--key %s: %w", keyFile, err)
+		return tls.Certificate{}, fmt.Errorf("key %s: %w", keyFile, err)
 	}
 	if !k.PublicKey.Equal(c.PublicKey) {
-		return tls.Certificate{}, fmt.Errorf("--key %s does not match --cert %s", keyFile, certFile)
+		return tls.Certificate{}, fmt.Errorf("key %s does not match certificate %s", keyFile, certFile)
 	}
 	return tls.Certificate{Certificate: [][]byte{c.Raw}, PrivateKey: k, Leaf: c}, nil
 }

@@ -51,6 +51,7 @@ func TestRunServesAndStops(t *testing.T) {
 		t.Fatal(err)
 	}
 	keyPEM, _ := ca.EncodeKeyPEM(k)
+	pubKeyPEM, _ := ca.EncodeKeyPEM(f.PublisherKey)
 	tk, _ := ca.NewKey()
 	tc, _ := f.CA.IssueTechnician("tech-one", &tk.PublicKey, 0)
 
@@ -61,6 +62,8 @@ func TestRunServesAndStops(t *testing.T) {
 		"--cert", write(t, filepath.Join(dir, "x.pem"), ca.EncodeCertificatePEM(sc)),
 		"--key", write(t, filepath.Join(dir, "x.key"), keyPEM),
 		"--db", filepath.Join(dir, "x.db"),
+		"--publisher-cert", write(t, filepath.Join(dir, "pub.pem"), ca.EncodeCertificatePEM(f.PublisherCert)),
+		"--publisher-key", write(t, filepath.Join(dir, "pub.key"), pubKeyPEM),
 		"--listen", freePort(t, "tcp"), "--admin", adminAddr,
 		"--turn-udp", freePort(t, "udp"), "--turn-tls", freePort(t, "tcp"), "--relay-ip", "127.0.0.1",
 	}, &logs)
@@ -101,6 +104,7 @@ func TestFlagsRefuseIncompleteConfiguration(t *testing.T) {
 		{"--ca", "ca.pem", "--cert", "x.pem"},
 		{"--ca", "ca.pem", "--cert", "x.pem", "--key", "x.key"}, // TURN on, no relay IP
 		{"--ca", "ca.pem", "--cert", "x.pem", "--key", "x.key", "--turn-udp=", "--turn-tls=", "extra"},
+		{"--ca", "ca.pem", "--cert", "x.pem", "--key", "x.key", "--turn-udp=", "--turn-tls=", "--publisher-cert", "p.pem"},
 	} {
 		var out bytes.Buffer
 		if _, err := parseFlags(args, &out); err == nil {
@@ -126,7 +130,7 @@ func TestRunRefusesWrongCertificate(t *testing.T) {
 		db:     filepath.Join(dir, "x.db"), listen: "127.0.0.1:0", logLevel: "info",
 	}
 	err := Run(context.Background(), o, &bytes.Buffer{})
-	if err == nil || !strings.Contains(err.Error(), "--cert") {
+	if err == nil || !strings.Contains(err.Error(), "exchange certificate") {
 		t.Fatalf("Run with a device certificate: %v", err)
 	}
 }
