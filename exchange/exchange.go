@@ -69,8 +69,8 @@ type Config struct {
 	// wipe, every handset gets a signed list naming it within seconds,
 	// without waiting for a technician.
 	Publisher *Publisher
-	Clock  clock.Clock
-	Logger *slog.Logger
+	Clock     clock.Clock
+	Logger    *slog.Logger
 
 	// AllowClassical admits handsets that cannot do a hybrid post-quantum
 	// key exchange. Off by default: every handset we build can.
