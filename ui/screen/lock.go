@@ -60,7 +60,9 @@ func NewLock(env Env) *Lock {
 	l.prompt = widget.NewLabel(row(t, c, y, t.Body.Height()), widget.Style{Font: t.Body, Fg: t.C.Muted, Align: widget.AlignCenter}, "Enter PIN to unlock")
 	y += t.Body.Height() + t.U(14)
 	fieldH := t.U(40)
-	l.field = widget.NewCanvas(image.Rect(c.Min.X+t.U(24), y, c.Max.X-t.U(24), y+fieldH), l.paintField)
+	fieldW := min(c.Dx()-2*t.U(24), t.U(200)) // a PIN field, not a banner, on a wide screen
+	fx := c.Min.X + (c.Dx()-fieldW)/2
+	l.field = widget.NewCanvas(image.Rect(fx, y, fx+fieldW, y+fieldH), l.paintField)
 	y += fieldH + t.U(12)
 	l.message = widget.NewParagraph(image.Rect(c.Min.X+t.U(16), y, c.Max.X-t.U(16), c.Max.Y-t.Pad), widget.Style{Font: t.Body, Fg: t.C.Warn, Align: widget.AlignCenter}, "")
 	l.root.Add(l.icon, l.title, l.prompt, l.field, l.message)

@@ -184,6 +184,7 @@ func (t *Theme) Dialog(s Severity) widget.DialogStyle {
 		Ring:        t.Ring,
 		Accent:      t.Accent(s),
 		Margin:      t.U(12),
+		MaxWidth:    t.U(300),
 		ButtonH:     t.U(30),
 	}
 }

@@ -17,6 +17,7 @@ type DialogStyle struct {
 	Ring        int        // focus ring width
 	Accent      color.RGBA // stripe along the top: the dialog's severity
 	Margin      int        // space between the box and the screen edge
+	MaxWidth    int        // the widest the box grows on a wide screen; 0 for no limit
 	ButtonH     int
 }
 
@@ -42,6 +43,9 @@ type Dialog struct {
 func NewDialog(screen image.Rectangle, st DialogStyle, title, body string, actions ...Action) *Dialog {
 	pad := st.Box.PadX
 	w := screen.Dx() - 2*st.Margin
+	if st.MaxWidth > 0 {
+		w = min(w, st.MaxWidth)
+	}
 	inner := w - 2*pad
 	tf, bf := st.Title.Font, st.Body.Font
 	titleH := len(Wrap(tf, title, inner, 2)) * lineHeight(tf)
@@ -49,7 +53,7 @@ func NewDialog(screen image.Rectangle, st DialogStyle, title, body string, actio
 	lines := len(Wrap(bf, body, inner, maxBody))
 	bodyH := lines * lineHeight(bf)
 	h := pad + titleH + pad/2 + bodyH + pad + st.ButtonH + pad
-	x0 := screen.Min.X + st.Margin
+	x0 := screen.Min.X + (screen.Dx()-w)/2
 	y0 := screen.Min.Y + (screen.Dy()-h)/2
 	d := &Dialog{Base: Base{rect: image.Rect(x0, y0, x0+w, y0+h)}, st: st}
 	y := y0 + pad
