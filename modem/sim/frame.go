@@ -64,7 +64,7 @@ func (f *framer) scan(b []byte) (n int, echo []byte, ev frameEvent, text string)
 				echo = append(echo, c)
 			case '/':
 				f.state = frameIdle
-				echo = append(echo, c, cr)
+				echo = append(echo, c)
 				return i + 1, echo, evRepeat, ""
 			case 'A', 'a':
 				f.buf = append(f.buf[:0], c)

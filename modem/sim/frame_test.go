@@ -41,7 +41,7 @@ func TestFramer(t *testing.T) {
 		{"crlf and noise", "\n\x00xyzAT\r\nat+cgmi\r\n", []frameOut{{evLine, ""}, {evLine, "+cgmi"}}, "AT\rat+cgmi\r"},
 		{"backspace", "AT+CSX\bQ\r", []frameOut{{evLine, "+CSQ"}}, "AT+CSX\bQ\r"},
 		{"backspace stops at AT", "AT\b\b+CSQ\r", []frameOut{{evLine, "+CSQ"}}, "AT+CSQ\r"},
-		{"repeat", "A/", []frameOut{{evRepeat, ""}}, "A/\r"},
+		{"repeat", "A/", []frameOut{{evRepeat, ""}}, "A/"},
 		{"AAT", "AAT\r", []frameOut{{evLine, ""}}, "AAT\r"},
 		{"A then noise", "AxAT\r", []frameOut{{evLine, ""}}, "AAT\r"},
 		{"no CR yet", "AT+CSQ", nil, "AT+CSQ"},

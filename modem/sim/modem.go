@@ -110,9 +110,6 @@ type Modem struct {
 	sending      int  // +CMGS: the TPDU length announced, -1 in text mode
 	mr           int  // the last message reference +CMGS gave
 	cardSerial   int  // cards made for control requests
-	// pending are the channels Storm and Churn return, closed when the
-	// fault ends or the modem closes.
-	pending map[chan struct{}]bool
 	imsActive    bool // IMS as set at the last boot
 	delays       []delayRule
 	sess         *session
@@ -121,6 +118,9 @@ type Modem struct {
 	tr           transcript
 	replug       bool // the port was unplugged: wait ReplugDelay before the next
 	stats        Stats
+	// pending are the channels Storm and Churn return, closed when the
+	// fault ends or the modem closes.
+	pending map[chan struct{}]bool
 }
 
 type power int
