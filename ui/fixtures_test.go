@@ -76,6 +76,7 @@ func fixtures() []fixture {
 			s.Lock = state.Lock{Locked: true, Wiped: true, WrongPINs: 10, MaxAttempts: 10}
 		})},
 		{name: "contacts", snap: base, keys: []key.Key{key.Down, key.Down, key.Down}},
+		{name: "contacts-urdu", snap: base, keys: []key.Key{key.Up, key.Up}}, // wraps to the end: the Urdu names
 		{name: "contacts-search", snap: base, keys: []key.Key{key.Digit7, key.Digit2}},
 		{name: "contacts-empty", snap: with(func(s *state.Snapshot) {
 			s.Contacts = nil
