@@ -3,6 +3,7 @@ package pid1
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"strings"
@@ -23,11 +24,12 @@ type fakeSys struct {
 	files     map[string][]byte
 	mixed     [][]byte
 	keepalive int
+	devices   map[string][]byte
 	uptime    time.Duration
 }
 
 func newFakeSys() *fakeSys {
-	return &fakeSys{fail: map[string]error{}, files: map[string][]byte{}, uptime: 1500 * time.Millisecond}
+	return &fakeSys{fail: map[string]error{}, files: map[string][]byte{}, devices: map[string][]byte{}, uptime: 1500 * time.Millisecond}
 }
 
 func (f *fakeSys) record(call string) error {
@@ -90,6 +92,31 @@ func (f *fakeSys) Reboot(cmd int) error {
 }
 func (f *fakeSys) Uptime() time.Duration { return f.uptime }
 func (f *fakeSys) ReapAny() (int, error) { return 0, unix.ECHILD }
+
+func (f *fakeSys) OpenDevice(path string) (Device, error) {
+	if err := f.record("open " + path); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.devices[path] == nil {
+		return nil, fs.ErrNotExist
+	}
+	return &memDevice{b: f.devices[path]}, nil
+}
+
+// memDevice is a block device in memory.
+type memDevice struct{ b []byte }
+
+func (m *memDevice) ReadAt(p []byte, off int64) (int, error) {
+	if off >= int64(len(m.b)) {
+		return 0, io.EOF
+	}
+	return copy(p, m.b[off:]), nil
+}
+func (m *memDevice) WriteAt(p []byte, off int64) (int, error) { return copy(m.b[off:], p), nil }
+func (m *memDevice) Sync() error                              { return nil }
+func (m *memDevice) Close() error                             { return nil }
 
 type fakeWatchdog fakeSys
 

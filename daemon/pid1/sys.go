@@ -3,6 +3,7 @@ package pid1
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -37,6 +38,8 @@ type Sys interface {
 	Reboot(cmd int) error
 	// Uptime is the time since the kernel started (CLOCK_BOOTTIME).
 	Uptime() time.Duration
+	// OpenDevice opens a block device read-write (the boot-control partition).
+	OpenDevice(path string) (Device, error)
 	// ReapAny reaps one exited child without blocking: its pid, 0 if none
 	// has exited, or ECHILD when there are no children.
 	ReapAny() (int, error)
@@ -163,6 +166,18 @@ func (realSys) Uptime() time.Duration {
 		return 0
 	}
 	return time.Duration(ts.Nano())
+}
+
+// Device is an open block device.
+type Device interface {
+	io.ReaderAt
+	io.WriterAt
+	Sync() error
+	Close() error
+}
+
+func (realSys) OpenDevice(path string) (Device, error) {
+	return os.OpenFile(path, os.O_RDWR|os.O_SYNC, 0)
 }
 
 func (realSys) ReapAny() (int, error) {
