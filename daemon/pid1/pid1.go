@@ -288,21 +288,25 @@ func (s *System) Ready() { s.mark("ready") }
 func (s *System) Mark(event string) { s.mark(event) }
 
 func (s *System) mark(event string) {
-	fmt.Fprintf(s.console, "%s %s board=%s uptime=%s rss=%s\n", LinePrefix, event, s.board.Name, seconds(s.sys.Uptime()), s.rss())
+	rss := ""
+	if r := s.rss(); r != "" {
+		rss = " rss=" + r // phoned's resident memory, once /proc is mounted
+	}
+	fmt.Fprintf(s.console, "%s %s board=%s uptime=%s%s\n", LinePrefix, event, s.board.Name, seconds(s.sys.Uptime()), rss)
 }
 
 // rss reads VmRSS from /proc/self/status.
 func (s *System) rss() string {
 	b, err := fs.ReadFile(s.root, "proc/self/status")
 	if err != nil {
-		return "?"
+		return ""
 	}
 	for _, l := range strings.Split(string(b), "\n") {
 		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
 			return strings.ReplaceAll(strings.TrimSpace(v), " ", "")
 		}
 	}
-	return "?"
+	return ""
 }
 
 // Close stops the background work (watchdog kicks, reaping) and waits for

@@ -25,6 +25,9 @@ func Select(st *Store, slots [2]io.ReaderAt, keys []ed25519.PublicKey, board str
 		}
 		i, err := s.Choose()
 		if err != nil {
+			if len(refused) > 0 {
+				err = fmt.Errorf("%w: %w", err, errors.Join(refused...))
+			}
 			return 0, nil, refused, err
 		}
 		if err := st.Save(&s); err != nil {
