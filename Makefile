@@ -3,7 +3,7 @@
 GO ?= go
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: deps demo test bench check fuzz
+.PHONY: deps demo test bench check fuzz boot-test qemu-run
 
 deps: ## install Debian packages and Go modules the tests and demo need
 	./scripts/deps.sh
@@ -14,6 +14,14 @@ demo: deps ## a secure call between two simulated handsets (today's best version
 test: deps ## every test, with the race detector, then the codec's libopus oracle
 	$(GO) test -race -timeout 25m ./...
 	$(GO) test -race -tags 'opusref nolibopusfile' -run Oracle ./voice/codec/...
+	$(MAKE) --no-print-directory boot-test
+
+boot-test: deps ## boot the QEMU board's signed image under TCG; refuse a tampered one (docs/image.md)
+	./scripts/fetch-kernel.sh >/dev/null
+	MEHFOOZ_BOOT_TEST=1 $(GO) test -count=1 -timeout 10m -run '^TestBoot' ./image/qemu
+
+qemu-run: deps ## boot one emulated handset with the modem simulator (scripts/qemu-run.sh)
+	./scripts/qemu-run.sh
 
 bench: deps ## the benchmark table of docs/bench.md
 	./scripts/bench.sh

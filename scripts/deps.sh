@@ -11,6 +11,11 @@ pkgs=(
 	ca-certificates
 	pkg-config  # the libopus oracle test of voice/codec finds libopus through it
 	libopus-dev # libopus, the differential oracle of our pure-Go Opus (make test)
+	qemu-system-x86 # the QEMU board: boot test, qemu-run, qemu-demo (TCG only)
+	kmod            # depmod, for the kernel scripts/fetch-kernel.sh unpacks
+	e2fsprogs       # mkfs.ext4 for the data partition phonectl flash --format makes
+	cpio            # GNU cpio cross-checks image/cpio's archives
+	netpbm          # pnmtopng turns QEMU screendumps into PNG
 )
 
 missing=()

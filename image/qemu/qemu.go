@@ -42,9 +42,9 @@ type Config struct {
 	// ModemSocket is a unix socket a modem simulator listens on (modemsim
 	// --socket); QEMU connects it to the guest's ttyS1. Empty: no modem.
 	ModemSocket string
-	Audio       string // WAV file the guest's sound goes to; empty: no audio backend output
-	MemoryMiB   int    // default 512
-	Binary      string // default qemu-system-x86_64
+	Audio       string    // WAV file the guest's sound goes to; empty: no audio backend output
+	MemoryMiB   int       // default 512
+	Binary      string    // default qemu-system-x86_64
 	Console     io.Writer // gets each console line as it arrives (from one goroutine)
 	// NoNetwork leaves the guest without a NIC.
 	NoNetwork bool
@@ -333,6 +333,15 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+func (m *Machine) exited() bool {
+	select {
+	case <-m.done:
+		return true
+	default:
+		return false
+	}
 }
 
 // Pid is QEMU's process ID.

@@ -15,21 +15,37 @@ type QMP struct {
 	r    *bufio.Reader
 }
 
-// DialQMP connects to the machine's QMP socket, retrying while QEMU starts,
-// and leaves capabilities negotiation mode.
+// DialQMP connects to the machine's QMP socket, retrying while QEMU starts.
 func (m *Machine) DialQMP(ctx context.Context) (*QMP, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-m.done:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	q, err := DialQMP(ctx, m.QMPPath)
+	if err != nil && m.exited() {
+		return nil, ErrExited
+	}
+	return q, err
+}
+
+// DialQMP connects to a QMP socket at path, retrying until ctx ends while
+// QEMU starts, and leaves capabilities negotiation mode.
+func DialQMP(ctx context.Context, path string) (*QMP, error) {
 	var conn net.Conn
 	var err error
 	for {
 		var d net.Dialer
-		if conn, err = d.DialContext(ctx, "unix", m.QMPPath); err == nil {
+		if conn, err = d.DialContext(ctx, "unix", path); err == nil {
 			break
 		}
 		select {
 		case <-ctx.Done():
 			return nil, fmt.Errorf("qemu: QMP: %w", err)
-		case <-m.done:
-			return nil, ErrExited
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
