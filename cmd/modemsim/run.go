@@ -26,6 +26,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var (
 		link       = fs.String("link", "", "pty mode: keep a symlink at `path` to the current pty (re-pointed after an unplug)")
 		socket     = fs.String("socket", "", "socket mode: listen on the unix socket at `path` (for QEMU -chardev socket)")
+		tty        = fs.String("tty", "", "tty mode: serve on the existing tty at `path` (for QEMU -serial pty)")
 		control    = fs.String("control", "", "serve control requests on the unix socket at `path`")
 		profile    = fs.String("profile", "eg25g", "modem `firmware`: eg25g or generic")
 		simState   = fs.String("sim", "ready", "SIM at start: ready, pin, puk or absent")
@@ -56,8 +57,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "modemsim: unexpected argument %q\n", fs.Arg(0))
 		return 2
 	}
-	if *link != "" && *socket != "" {
-		fmt.Fprintln(stderr, "modemsim: --link and --socket are different modes; give one")
+	if modes := countSet(*link, *socket, *tty); modes > 1 {
+		fmt.Fprintln(stderr, "modemsim: --link, --socket and --tty are different modes; give one")
 		return 2
 	}
 	var lv slog.Level
@@ -100,7 +101,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	var line sim.Line
-	if *socket != "" {
+	switch {
+	case *tty != "":
+		line = &ttyLine{path: *tty, log: log}
+		fmt.Fprintf(stdout, "modemsim: %s modem on tty %s\n", cfg.Profile.Name, *tty)
+	case *socket != "":
 		s, err := sim.ListenSocket(*socket)
 		if err != nil {
 			fmt.Fprintf(stderr, "modemsim: %v\n", err)
@@ -108,7 +113,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		line = s
 		fmt.Fprintf(stdout, "modemsim: %s modem listening on %s\n", cfg.Profile.Name, *socket)
-	} else {
+	default:
 		p, err := sim.NewPTY(*link)
 		if err != nil {
 			fmt.Fprintf(stderr, "modemsim: %v\n", err)
@@ -160,6 +165,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	return code
+}
+
+func countSet(s ...string) int {
+	n := 0
+	for _, x := range s {
+		if x != "" {
+			n++
+		}
+	}
+	return n
 }
 
 // card builds the SIM of the --sim, --plmn, --pin and --puk flags.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"go.bug.st/serial"
+	"golang.org/x/sys/unix"
 )
 
 // syncBuffer is a bytes.Buffer safe for a writer and a reader at once.
@@ -144,6 +146,7 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		{"--cell-plmn", "abcde"},
 		{"--rat", "5g"},
 		{"--link", "a", "--socket", "b"},
+		{"--tty", "a", "--socket", "b"},
 		{"--log-level", "loud"},
 		{"extra"},
 		{"ctl"},
@@ -153,5 +156,65 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		if code := run(context.Background(), args, &out, &errOut); code != 2 {
 			t.Errorf("run %q: exit %d, want 2 (stderr %q)", args, code, errOut.String())
 		}
+	}
+}
+
+// TestRunOnAnExistingTTY plays QEMU's "-serial pty": the test owns a pty
+// master and modemsim serves the modem on its slave.
+func TestRunOnAnExistingTTY(t *testing.T) {
+	fd, err := unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	master := os.NewFile(uintptr(fd), "ptmx")
+	defer master.Close()
+	if err := unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatal(err)
+	}
+	n, err := unix.IoctlGetUint32(fd, unix.TIOCGPTN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slave := fmt.Sprintf("/dev/pts/%d", n)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	done := make(chan int)
+	go func() {
+		done <- run(ctx, []string{"--tty", slave, "--sim-init-delay", "0s", "--log-level", "error"}, &stdout, &stderr)
+	}()
+	// Reading the master fails with EIO until the slave is open: retry.
+	got := make(chan string, 1)
+	go func() {
+		var b []byte
+		buf := make([]byte, 256)
+		deadline := time.Now().Add(5 * time.Second)
+		for time.Now().Before(deadline) {
+			n, err := master.Read(buf)
+			b = append(b, buf[:n]...)
+			if bytes.Contains(b, []byte("+QIND: PB DONE\r\n")) {
+				break
+			}
+			if err != nil {
+				time.Sleep(10 * time.Millisecond)
+			}
+		}
+		got <- string(b)
+	}()
+	select {
+	case s := <-got:
+		if !strings.HasPrefix(s, "\r\nRDY\r\n") {
+			t.Fatalf("read %q, want the boot URCs", s)
+		}
+	case <-time.After(6 * time.Second):
+		t.Fatal("no boot URCs on the tty")
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d; stderr %s", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "eg25g modem on tty "+slave) {
+		t.Fatalf("stdout %q", stdout.String())
 	}
 }
