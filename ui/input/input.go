@@ -111,6 +111,22 @@ func (d *Decoder) Next() (Event, error) {
 // logical keys. Boards define theirs; codes not in it are ignored.
 type Keymap map[uint16]key.Key
 
+// ParseKeymap builds a Keymap from key names (key.Key's String form: "0"
+// to "9", "*", "#", "up", "ok", "call", "end", "soft-left", ...), the way a
+// board writes its map. An unknown name is an error, so a typo in a board
+// profile fails at start-up instead of leaving a key dead.
+func ParseKeymap(names map[uint16]string) (Keymap, error) {
+	km := make(Keymap, len(names))
+	for code, name := range names {
+		k, err := key.Parse(name)
+		if err != nil {
+			return nil, fmt.Errorf("input: keymap code %d: %w", code, err)
+		}
+		km[code] = k
+	}
+	return km, nil
+}
+
 // Translator turns an event stream into key presses.
 type Translator struct {
 	km       Keymap

@@ -118,6 +118,26 @@ func TestTranslator(t *testing.T) {
 	}
 }
 
+func TestParseKeymap(t *testing.T) {
+	// The names a board profile writes: every logical key's String form.
+	names := map[uint16]string{}
+	for i, k := range key.All() {
+		names[uint16(0x200+i)] = k.String()
+	}
+	km, err := ParseKeymap(names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, k := range key.All() {
+		if km[uint16(0x200+i)] != k {
+			t.Fatalf("code %#x maps to %v, want %v", 0x200+i, km[uint16(0x200+i)], k)
+		}
+	}
+	if _, err := ParseKeymap(map[uint16]string{28: "ok", 1: "escape"}); err == nil {
+		t.Fatal("an unknown key name was accepted")
+	}
+}
+
 func FuzzDecoder(f *testing.F) {
 	f.Add(appendEvent(nil, Event{Time: time.Unix(1, 2000), Type: EvKey, Code: 108, Value: 1}, 8, binary.LittleEndian), 8)
 	f.Add(appendEvent(nil, Event{Type: EvSyn, Code: SynDropped}, 4, binary.LittleEndian), 4)
