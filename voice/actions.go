@@ -143,6 +143,19 @@ func (p *Phone) Revoked(deviceID string) {
 	})
 }
 
+// Undelivered tells the Phone that the exchange refused to route a message
+// of the call callID (the callee is offline, or the exchange's policy says
+// no). A call still being dialled ends as unreachable; later the phase
+// timeouts decide.
+func (p *Phone) Undelivered(callID [16]byte, reason string) {
+	_ = p.do(func() error {
+		if c := p.call; c != nil && c.id == callID && c.outgoing && c.phase == PhaseDialing {
+			p.finish(c, EndReason{Kind: EndUnreachable, Detail: "exchange: " + reason}, 0, "")
+		}
+		return nil
+	})
+}
+
 // spawn runs fn as one of c's goroutines; only Run's goroutine calls it, and
 // never after c ended, so the teardown's Wait sees every Add.
 func (p *Phone) spawn(c *call, fn func()) {

@@ -140,7 +140,7 @@ func BenchmarkCallCPU(b *testing.B) {
 	url := externalRelay(b)
 	viaChild := func(c *Config) {
 		id := c.Identity.DeviceID
-		c.TURN = func(context.Context) ([]ICEServer, error) { return w.relay.servers(id, url), nil }
+		c.TURN = func(context.Context, CallInfo) ([]ICEServer, error) { return w.relay.servers(id, url), nil }
 	}
 	alice, bob := w.handset(b, "alice", viaChild), w.handset(b, "bob", viaChild)
 	connect(b, alice, bob)

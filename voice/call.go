@@ -100,6 +100,8 @@ type mediaCounters struct {
 
 func (c *call) idHex() string { return hex.EncodeToString(c.id[:]) }
 
+func (c *call) info() CallInfo { return CallInfo{ID: c.id, PeerID: c.peerID, Outgoing: c.outgoing} }
+
 // transcriptLabel separates the transcript hash from other uses of SHA-384.
 const transcriptLabel = "mehfooz/v1 transcript"
 

@@ -26,8 +26,9 @@ type Config struct {
 	// Roots holds the enrollment CA: DTLS peers must chain to it.
 	Roots *x509.CertPool
 	// TURN returns the relay servers with credentials for one call; the
-	// exchange mints them per call.
-	TURN func(ctx context.Context) ([]ICEServer, error)
+	// exchange mints them per call and per pair of handsets. The caller asks
+	// before its invite leaves, the callee once the invite has arrived.
+	TURN func(ctx context.Context, call CallInfo) ([]ICEServer, error)
 	// TURNRoots is the CA of the TURN server's TLS certificate, for the
 	// turns: fallback. Nil means Roots.
 	TURNRoots *x509.CertPool
@@ -87,10 +88,11 @@ type Media interface {
 	Open(info CallInfo) (Stream, error)
 }
 
-// CallInfo describes the call a Stream serves.
+// CallInfo names a call.
 type CallInfo struct {
-	CallID string
-	PeerID string
+	ID       [16]byte // the call ID of every setup message; the exchange's call ID
+	PeerID   string
+	Outgoing bool
 }
 
 // Stream is one call's audio: encoded frames out, encoded frames in.

@@ -61,10 +61,12 @@ func (w *world) start(t testing.TB, dev testpki.Device, mods ...func(*Config)) *
 		level = slog.LevelDebug
 	}
 	cfg := Config{
-		Identity:  Identity{DeviceID: dev.ID, Cert: dev.Cert, Key: dev.Key},
-		Peers:     w.dir,
-		Roots:     w.ca.Pool,
-		TURN:      func(context.Context) ([]ICEServer, error) { return w.relay.servers(dev.ID, w.relay.udpURL()), nil },
+		Identity: Identity{DeviceID: dev.ID, Cert: dev.Cert, Key: dev.Key},
+		Peers:    w.dir,
+		Roots:    w.ca.Pool,
+		TURN: func(context.Context, CallInfo) ([]ICEServer, error) {
+			return w.relay.servers(dev.ID, w.relay.udpURL()), nil
+		},
 		Signaling: w.sw.Port(dev.ID),
 		Media:     h.media,
 		Clock:     clock.Real{},

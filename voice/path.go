@@ -19,7 +19,7 @@ import (
 // newCallPeer builds c's peer connection with this call's relay credentials
 // and wires its callbacks to the Phone. It runs in a setup job.
 func (p *Phone) newCallPeer(c *call, prewarm bool) (*peer, error) {
-	servers, err := p.cfg.TURN(c.ctx)
+	servers, err := p.cfg.TURN(c.ctx, c.info())
 	if err != nil {
 		return nil, fmt.Errorf("voice: TURN credentials: %w", err)
 	}
@@ -350,7 +350,7 @@ func (p *Phone) onConnected(c *call) {
 	if c.end != nil {
 		return
 	}
-	stream, err := p.cfg.Media.Open(CallInfo{CallID: c.idHex(), PeerID: c.peerID})
+	stream, err := p.cfg.Media.Open(c.info())
 	if err != nil {
 		p.finish(c, EndReason{Kind: EndNetwork, Detail: "audio: " + err.Error()}, setup.KindHangUp, string(EndNetwork))
 		return

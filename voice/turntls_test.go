@@ -59,7 +59,7 @@ func TestCallOverTURNTLS(t *testing.T) {
 	w.relay = newRelay(t, tlsCfg)
 	tlsOnly := func(c *Config) {
 		id := c.Identity.DeviceID
-		c.TURN = func(context.Context) ([]ICEServer, error) { return w.relay.servers(id, w.relay.tlsURL), nil }
+		c.TURN = func(context.Context, CallInfo) ([]ICEServer, error) { return w.relay.servers(id, w.relay.tlsURL), nil }
 		c.TURNRoots = opRoots
 	}
 	alice, bob := w.handset(t, "alice", tlsOnly), w.handset(t, "bob", tlsOnly)
