@@ -40,6 +40,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		replug     = fs.Duration("replug-delay", 500*time.Millisecond, "time the port is gone after an unplug")
 		ringEvery  = fs.Duration("ring-interval", 3*time.Second, "time between RINGs")
 		portName   = fs.String("port-name", "usbat", "our port's name for AT+QURCCFG=\"urcport\"")
+		usb        = fs.Bool("usb", false, "a module reset re-enumerates: the port hangs up and a fresh one appears")
 		level      = fs.String("log-level", "info", "log `level`: debug, info, warn or error")
 		transcript = fs.String("transcript", "", "write the AT transcript to `file` on exit")
 	)
@@ -71,7 +72,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cfg := sim.DefaultConfig()
 	cfg.Logger = log
 	cfg.RegisterDelay, cfg.SIMInitDelay, cfg.ReplugDelay, cfg.RingInterval = *regDelay, *simDelay, *replug, *ringEvery
-	cfg.PortName = *portName
+	cfg.PortName, cfg.USB = *portName, *usb
 	var err error
 	if cfg.Profile, err = sim.ProfileByName(*profile); err != nil {
 		fmt.Fprintf(stderr, "modemsim: --profile: %v\n", err)

@@ -52,18 +52,25 @@ func (m *Modem) PowerOff() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.tr.add('#', "power off")
-	m.powerOff()
+	m.cutPower()
 }
 
 // PowerOn boots a module that is off or hung; one that is on is left alone.
 func (m *Modem) PowerOn() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.power != powerOn {
-		m.tr.add('#', "power on")
-		m.powerOff()
-		m.powerOn()
+	if m.power == powerOn {
+		return
 	}
+	m.tr.add('#', "power on")
+	m.powerOff()
+	if m.cfg.USB && m.sess == nil {
+		// The module appears on the bus and boots on its new port.
+		m.bootOnAttach = true
+		m.notePortChange()
+		return
+	}
+	m.powerOn()
 }
 
 // Hang freezes the firmware: the module stays powered but reads and

@@ -26,7 +26,7 @@ func TestUnplugHangsUpAndReoffersThePTY(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
 	defer cancel()
-	p, err := m.WaitPort(ctx)
+	p, err := m.WaitPort(ctx, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func TestUnplugKeepingState(t *testing.T) {
 	h.hungUp()
 	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
 	defer cancel()
-	if _, err := m.WaitPort(ctx); err != nil {
+	if _, err := m.WaitPort(ctx, 1); err != nil {
 		t.Fatal(err)
 	}
 	h2 := openHost(t, line.Link())
@@ -458,5 +458,43 @@ func TestCloseEndsPendingFaults(t *testing.T) {
 		case <-time.After(waitFor):
 			t.Fatal("a fault's channel stayed open after Close")
 		}
+	}
+}
+
+// TestUSBResetReenumerates: on a USB module, AT+CFUN=1,1 answers OK, then
+// the port hangs up and the module boots on a fresh one; powered off, it
+// offers no port until powered on.
+func TestUSBResetReenumerates(t *testing.T) {
+	checkLeaks(t)
+	cfg := fastConfig()
+	cfg.USB = true
+	m, line := startModem(t, cfg)
+	h := openHost(t, line.Link())
+	h.boot()
+	h.cmd("+CFUN=1,1", "OK")
+	if err := h.hungUp(); err == nil {
+		t.Fatal("no hang-up after the reset")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	if p, err := m.WaitPort(ctx, 1); err != nil || p.Seq != 2 {
+		t.Fatalf("port after the reset: %+v %v", p, err)
+	}
+	h2 := openHost(t, line.Link())
+	h2.boot()
+	h2.cmd("+QPOWD=1", "OK", "POWERED DOWN")
+	h2.hungUp()
+	short, cancelShort := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancelShort()
+	if p, err := m.WaitPort(short, 2); err == nil {
+		t.Fatalf("a powered-off USB modem offered port %+v", p)
+	}
+	m.PowerOn()
+	if p, err := m.WaitPort(ctx, 2); err != nil || p.Seq != 3 {
+		t.Fatalf("port after power on: %+v %v", p, err)
+	}
+	openHost(t, line.Link()).boot()
+	if s := m.Status(); s.Stats.Boots != 3 {
+		t.Fatalf("boots %d, want 3", s.Stats.Boots)
 	}
 }

@@ -37,6 +37,12 @@ type Config struct {
 	// ReplugDelay is how long the port is gone after an unplug before the
 	// line offers a fresh one.
 	ReplugDelay time.Duration
+	// USB makes every reset of the module re-enumerate, as a USB modem
+	// does: the port hangs up after the last byte and a fresh one is
+	// offered (after ReplugDelay), where the module boots; while the module
+	// is powered off no port is offered at all. Without it the port stays,
+	// as a UART does, and the host sees RDY on the same port.
+	USB bool
 	// PortName is the name of our port for Quectel's AT+QURCCFG="urcport":
 	// URCs reach us only when urcport is this name or "all".
 	PortName string
@@ -298,6 +304,9 @@ func (m *Modem) Run(ctx context.Context, line Line) error {
 func (m *Modem) serveLine(ctx context.Context, line Line) {
 	defer line.Close()
 	for ctx.Err() == nil {
+		if !m.waitPowered(ctx) {
+			return
+		}
 		port, path, err := line.Next(ctx)
 		if err != nil {
 			if ctx.Err() == nil {
@@ -316,6 +325,24 @@ func (m *Modem) serveLine(ctx context.Context, line Line) {
 			case <-t.C():
 			}
 			t.Stop()
+		}
+	}
+}
+
+// waitPowered holds a USB modem's next port back while it is powered off.
+func (m *Modem) waitPowered(ctx context.Context) bool {
+	for {
+		m.mu.Lock()
+		if !m.cfg.USB || m.power != powerOff || m.bootOnAttach {
+			m.mu.Unlock()
+			return true
+		}
+		ch := m.portChange
+		m.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return false
 		}
 	}
 }
@@ -378,15 +405,17 @@ type Port struct {
 	Path string // the pty slave ("/dev/pts/N"), or the socket's path
 }
 
-// WaitPort returns the attached port, waiting for one if none is.
-func (m *Modem) WaitPort(ctx context.Context) (Port, error) {
+// WaitPort returns the attached port once its Seq is greater than after,
+// waiting for it: WaitPort(ctx, 0) is any port, WaitPort(ctx, old.Seq) the
+// one offered after an unplug or a USB reset.
+func (m *Modem) WaitPort(ctx context.Context, after int) (Port, error) {
 	for {
 		m.mu.Lock()
 		if m.closed {
 			m.mu.Unlock()
 			return Port{}, ErrClosed
 		}
-		if s := m.sess; s != nil {
+		if s := m.sess; s != nil && s.seq > after && !s.stopped() {
 			m.mu.Unlock()
 			return Port{Seq: s.seq, Path: s.path}, nil
 		}

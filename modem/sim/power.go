@@ -56,11 +56,28 @@ func (m *Modem) powerOff() {
 	}
 }
 
-// reboot is a module reset, whatever asked for it.
+// reboot is a module reset, whatever asked for it. A USB module drops off
+// the bus and comes back on a fresh port; a UART one stays.
 func (m *Modem) reboot(why string) {
 	m.tr.add('#', "reset: "+why)
 	m.powerOff()
+	if m.cfg.USB && m.sess != nil {
+		m.bootOnAttach = true
+		m.replug = true
+		m.sess.drainThenStop()
+		return
+	}
 	m.powerOn()
+}
+
+// cutPower is a power cut, or +QPOWD: a USB module leaves the bus.
+func (m *Modem) cutPower() {
+	m.powerOff()
+	if m.cfg.USB && m.sess != nil {
+		m.bootOnAttach = false
+		m.replug = true
+		m.sess.drainThenStop()
+	}
 }
 
 func (m *Modem) format() format {

@@ -74,6 +74,16 @@ func makeRaw(fd int) error {
 	return unix.IoctlSetTermios(fd, unix.TCSETS, t)
 }
 
+// unread is how many bytes wait in the slave's input queue: written by the
+// simulator, not yet read by the host.
+func (p *ptyPort) unread() int {
+	n, err := unix.IoctlGetInt(p.slave, unix.TIOCINQ)
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
 func (p *ptyPort) Read(b []byte) (int, error)  { return p.master.Read(b) }
 func (p *ptyPort) Write(b []byte) (int, error) { return p.master.Write(b) }
 

@@ -57,7 +57,7 @@ func addQuectel(t map[string]handler) {
 		return result{then: func() {
 			m.urc("POWERED DOWN")
 			m.tr.add('#', "powered down by AT+QPOWD")
-			m.powerOff()
+			m.cutPower()
 		}}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -20,6 +21,7 @@ type session struct {
 	done     chan struct{} // closed by stop
 	gone     chan struct{} // closed once the session is fully torn down
 	stopOnce sync.Once
+	closing  atomic.Bool // hang up once the queue is written
 }
 
 // maxLine bounds a command line. Real modems keep a few hundred bytes to a
@@ -40,6 +42,46 @@ func newSession(m *Modem, port io.ReadWriteCloser, path string) *session {
 		out:  outQueue{max: maxQueued, wake: make(chan struct{}, 1)},
 		done: make(chan struct{}),
 		gone: make(chan struct{}),
+	}
+}
+
+// drainThenStop hangs up once what is queued has been written, as a USB
+// module sends its OK before it drops off the bus.
+func (s *session) drainThenStop() {
+	s.closing.Store(true)
+	select {
+	case s.out.wake <- struct{}{}:
+	default:
+	}
+}
+
+// lingerThenStop gives the host up to a second to read what a pty still
+// holds before hanging up, because a hang-up discards the slave's input
+// queue: a real module's OK is read long before it drops off the bus. The
+// kernel moves written bytes into that queue asynchronously, so the queue
+// must stay empty for a while (20 ms) before we trust it. This waits on the
+// kernel, not on simulated time, so it uses the real clock.
+func (s *session) lingerThenStop() {
+	defer s.stop()
+	q, ok := s.port.(interface{ unread() int })
+	if !ok {
+		return // sockets and pipes deliver what was written before a close
+	}
+	empty := 0
+	for range 500 {
+		if q.unread() == 0 {
+			empty++
+			if empty >= 10 {
+				return
+			}
+		} else {
+			empty = 0
+		}
+		select {
+		case <-s.done:
+			return
+		case <-time.After(2 * time.Millisecond):
+		}
 	}
 }
 
@@ -94,6 +136,10 @@ func (s *session) writeLoop() {
 				s.stop()
 				return
 			}
+		}
+		if s.closing.Load() {
+			s.lingerThenStop()
+			return
 		}
 	}
 }
