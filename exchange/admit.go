@@ -58,10 +58,10 @@ func codeOf(err error) string {
 }
 
 // admit decides whether the TLS peer may use the exchange: a device
-// certificate from the enrollment CA, valid now, enrolled here (this very
-// certificate), not blocked or revoked, and listed in the directory with
-// this certificate. Every refusal wraps a trust sentinel or is a refusal
-// with its code.
+// certificate from the enrollment CA, valid now, not revoked, listed in the
+// directory with this certificate, registered here with it, and not
+// blocked. Every refusal wraps a trust sentinel or is a refusal with its
+// code.
 func (x *Exchange) admit(cs *tls.ConnectionState) (trust.DeviceID, *x509.Certificate, error) {
 	if cs.Version != tls.VersionTLS13 {
 		return "", nil, refuse(wire.CodeMalformed, "TLS version %#x, want 1.3", cs.Version)
@@ -73,22 +73,26 @@ func (x *Exchange) admit(cs *tls.ConnectionState) (trust.DeviceID, *x509.Certifi
 	for i, c := range cs.PeerCertificates {
 		raw[i] = c.Raw
 	}
-	id, leaf, err := x.cfg.Verifier.DeviceRaw(raw)
+	// First the decision a handset makes about a peer (trust's Gate): the
+	// certificate (CA, validity, usages, key, device ID), the revocation
+	// list, the directory entry for this very certificate. It checks the
+	// certificate before anything else, so its reasons come first.
+	entry, leaf, err := x.gate.AdmitRaw(raw)
 	if err != nil {
-		return id, nil, err
+		var claimed trust.DeviceID
+		if leaf != nil && trust.ValidName(leaf.Subject.CommonName) {
+			claimed = trust.DeviceID(leaf.Subject.CommonName) // unverified: for the audit log only
+		}
+		return claimed, nil, err
 	}
+	// Then the exchange's own records: registered here with this
+	// certificate, not blocked.
 	x.mu.Lock()
-	err = x.registered(id, trust.FingerprintOf(leaf.Raw))
-	x.mu.Unlock()
-	if err != nil {
-		return id, leaf, err
+	defer x.mu.Unlock()
+	if err := x.registered(entry.ID, trust.FingerprintOf(leaf.Raw)); err != nil {
+		return entry.ID, leaf, err
 	}
-	// The same decision a handset makes about a peer: revocation list,
-	// directory entry with this very certificate.
-	if _, err := x.gate.Admit(leaf); err != nil {
-		return id, leaf, err
-	}
-	return id, leaf, nil
+	return entry.ID, leaf, nil
 }
 
 // registered checks the exchange's own records: the device is enrolled

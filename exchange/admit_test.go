@@ -21,6 +21,7 @@ func TestAdmissionRefusals(t *testing.T) {
 	good := h.enroll("pk-0001")
 	revoked := h.enroll("pk-0005")
 	replaced := h.enroll("pk-0007")
+	unregistered := h.fleet.Enroll("pk-0009") // listed in the directory, never registered here
 	h.publish(nil)
 	if _, err := h.x.PublishRevocations(h.fleet.SignRevocations(h.fleet.Revocations("pk-0005")), "tech-one"); err != nil {
 		t.Fatal(err)
@@ -40,7 +41,7 @@ func TestAdmissionRefusals(t *testing.T) {
 		cert tls.Certificate
 		code string
 	}{
-		{"unenrolled", h.fleet.Enroll("pk-0009").TLS(), wire.CodeUnenrolled},
+		{"unenrolled", unregistered.TLS(), wire.CodeUnenrolled},
 		{"certificate from another CA", pkitest.NewCA(t, "Rogue CA").Issue(t, "pk-0001"), wire.CodeWrongCA},
 		{"expired", h.rawCA.Issue(t, "pk-0003", pkitest.Expired), wire.CodeExpired},
 		{"not yet valid", h.rawCA.Issue(t, "pk-0003", pkitest.NotYetValid), wire.CodeNotYetValid},

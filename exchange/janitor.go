@@ -66,6 +66,7 @@ func (x *Exchange) sweep(now time.Time) {
 		}
 	}
 	x.seen.prune(now)
+	x.flushPresence()
 }
 
 // shutdown tells every handset the exchange is stopping.

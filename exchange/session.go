@@ -47,6 +47,8 @@ type session struct {
 
 	// Guarded by x.mu.
 	wipePending bool
+	// presOn and presOff are presence changes not yet sent (presence.go).
+	presOn, presOff map[trust.DeviceID]struct{}
 	rateNoted   time.Time
 }
 
