@@ -7,13 +7,16 @@ package quality
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
 // Report compares a received signal with the reference it came from.
 type Report struct {
-	Delay     time.Duration // how far the received signal lags the reference
-	DelayCorr float64       // waveform correlation at that lag
+	Delay     time.Duration // median lag of the received signal behind the reference
+	DelayMin  time.Duration // smallest and largest lag of any speech piece:
+	DelayMax  time.Duration // the jitter buffer moves the delay during a call
+	DelayCorr float64       // waveform correlation at the overall lag
 	STOI      float64       // intelligibility, 1 = identical (see STOI)
 	LSD       float64       // log-spectral distance in dB (see LSD)
 	RefRMS    float64       // level of the reference, full scale = 1
@@ -22,35 +25,32 @@ type Report struct {
 }
 
 func (r Report) String() string {
-	return fmt.Sprintf("stoi %.3f, delay %v (corr %.2f), lsd %.2f dB, level %+.1f dB",
-		r.STOI, r.Delay, r.DelayCorr, r.LSD, DBFS(r.DegRMS)-DBFS(r.RefRMS))
+	return fmt.Sprintf("stoi %.3f, delay %v (%v-%v, corr %.2f), lsd %.2f dB, level %+.1f dB",
+		r.STOI, r.Delay.Round(100*time.Microsecond), r.DelayMin.Round(100*time.Microsecond), r.DelayMax.Round(100*time.Microsecond),
+		r.DelayCorr, r.LSD, DBFS(r.DegRMS)-DBFS(r.RefRMS))
 }
 
-// Compare aligns deg to ref (searching delays up to maxDelay) and scores the
-// aligned overlap.
+// Compare aligns deg to ref (searching delays up to maxDelay, then
+// following delay changes piece by piece) and scores the aligned signal.
 func Compare(ref, deg []int16, rate int, maxDelay time.Duration) (Report, error) {
 	maxLag := int(maxDelay.Seconds() * float64(rate))
 	lag, corr := Delay(ref, deg, rate, maxLag)
-	r, d := ref, deg
-	if lag >= 0 {
-		d = deg[lag:]
-	} else {
-		r = ref[-lag:]
-	}
-	n := min(len(r), len(d))
-	r, d = r[:n], d[:n]
+	aligned, lags := alignPiecewise(ref, deg, rate, lag)
+	dur := func(l int) time.Duration { return time.Duration(l) * time.Second / time.Duration(rate) }
 	rep := Report{
-		Delay:     time.Duration(lag) * time.Second / time.Duration(rate),
+		Delay:     dur(median(lags)),
+		DelayMin:  dur(slices.Min(append(lags, lag))),
+		DelayMax:  dur(slices.Max(append(lags, lag))),
 		DelayCorr: corr,
-		RefRMS:    RMS(r),
-		DegRMS:    RMS(d),
+		RefRMS:    RMS(ref),
+		DegRMS:    RMS(aligned),
 		Clipped:   Clipped(deg),
 	}
 	var err error
-	if rep.STOI, err = STOI(r, d, rate); err != nil {
+	if rep.STOI, err = STOI(ref, aligned, rate); err != nil {
 		return rep, fmt.Errorf("quality: compare: %w", err)
 	}
-	if rep.LSD, err = LSD(r, d, rate); err != nil {
+	if rep.LSD, err = LSD(ref, aligned, rate); err != nil {
 		return rep, fmt.Errorf("quality: compare: %w", err)
 	}
 	return rep, nil
