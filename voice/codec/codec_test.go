@@ -412,3 +412,14 @@ func BenchmarkFEC(b *testing.B) {
 		i++
 	}
 }
+
+func TestPacketLossSetting(t *testing.T) {
+	for _, c := range []struct {
+		reported float64
+		want     int
+	}{{0, 5}, {0.4, 5}, {5, 10}, {9.6, 15}, {20, 15}, {100, 15}, {-3, 5}} {
+		if got := PacketLossSetting(c.reported); got != c.want {
+			t.Errorf("PacketLossSetting(%v) = %d, want %d", c.reported, got, c.want)
+		}
+	}
+}
