@@ -161,6 +161,7 @@ type Buffer struct {
 	lastDur    int64 // ticks of the last frame produced
 	mergeNext  bool  // cross-fade into the next decoded frame
 	concealRun int64 // samples concealed in a row
+	waited     int64 // ticks concealed while waiting for the packet at next
 	faded      bool  // concealment ran past ConcealLimit
 	played     bool  // playout has started at least once
 	lastOut    int16 // the last sample Pull returned
@@ -430,6 +431,7 @@ func (b *Buffer) start() bool {
 	b.state = playing
 	b.played = true
 	b.next = first.ts
+	b.waited = 0
 	b.filtered = float64(b.level())
 	b.mergeNext = true
 	b.faded = false
@@ -448,6 +450,7 @@ func (b *Buffer) refill(now time.Time) Op {
 		if p != nil && p.ts > b.next {
 			b.stats.PacketsDiscarded += uint64(b.store.dropBefore(p.ts))
 			b.next = p.ts
+			b.waited = 0
 			b.mergeNext = true
 			return OpSkip
 		}
@@ -460,11 +463,21 @@ func (b *Buffer) refill(now time.Time) Op {
 	later := b.store.after(b.next)
 	if later == nil {
 		// Nothing to play: conceal and wait for the late packet.
+		b.waited += b.lastDur
 		return b.conceal(b.lastDur)
 	}
 	gap := later.ts - b.next
+	if b.waited > 0 {
+		// The frame was concealed while we waited for it, and a later packet
+		// shows it lost: what was played stands in for it.
+		d := min(gap, b.waited)
+		b.next += d
+		b.waited -= d
+		return 0
+	}
 	if gap > maxTicks {
 		b.next = later.ts
+		b.waited = 0
 		b.mergeNext = true
 		return OpSkip
 	}
@@ -472,6 +485,7 @@ func (b *Buffer) refill(now time.Time) Op {
 	d -= d % b.quantum
 	if d == 0 {
 		b.next = later.ts // misaligned timestamps: jump to the packet
+		b.waited = 0
 		return OpSkip
 	}
 	if gap == d {
@@ -479,6 +493,7 @@ func (b *Buffer) refill(now time.Time) Op {
 		n, err := b.dec.DecodeFEC(later.payload, b.frame[:b.samples(d)])
 		if err == nil && n == b.samples(d) {
 			b.next += d
+			b.waited = 0
 			b.lastDur = d
 			b.stats.FECSamples += uint64(n)
 			b.produce(b.frame[:n], false)
@@ -487,12 +502,14 @@ func (b *Buffer) refill(now time.Time) Op {
 	}
 	op := b.conceal(d)
 	b.next += d
+	b.waited = 0
 	return op
 }
 
 // decode plays packet p, then time-stretches if the depth is off target.
 func (b *Buffer) decode(p *packet, now time.Time) Op {
 	b.next = p.ts + p.dur
+	b.waited = 0
 	n, err := b.dec.Decode(p.payload, b.frame)
 	if err != nil || int64(n) != p.dur/b.scale {
 		b.stats.DecodeErrors++
