@@ -22,6 +22,9 @@ type Modem struct {
 	ladder  *ladder
 	watch   *watch
 	noPower bool // the board reported it has no power control
+	// openFailSince is when the port started failing to open; zero while
+	// it opens.
+	openFailSince time.Time
 
 	// Kept across sessions within one boot of the handset.
 	pinTried  bool   // the PIN was entered once this boot
@@ -110,6 +113,17 @@ func (m *Modem) recover(ctx context.Context, err error) error {
 		m.resetSeen(now, e.reason, e.kind == endReset)
 		m.setPhase(PhaseRecovering, "modem rebooted ("+e.reason+"); reconfiguring")
 		return m.sleep(ctx, m.t.ResetSettle)
+	}
+	if e.kind != endOpen {
+		m.openFailSince = time.Time{}
+	} else if m.openFailSince.IsZero() {
+		m.openFailSince = now
+	}
+	if e.kind == endOpen && now.Sub(m.openFailSince) < m.t.Boot {
+		// A USB modem re-enumerating after a crash is gone for a few
+		// seconds: wait for its device before resetting anything.
+		m.setPhase(PhaseRecovering, "waiting for the modem device: "+e.err.Error())
+		return m.sleep(ctx, m.t.Reopen)
 	}
 	s, wait, exhausted := m.ladder.fail(now, m.noPower)
 	if e.kind == endLost {

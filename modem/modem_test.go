@@ -358,10 +358,17 @@ func countResets(r *rig, reason string) int {
 	return n
 }
 
-// A USB unplug: the port hangs up, the opener finds no device for a while,
-// then the modem is back (rebooted) and the stack with it.
+// A USB unplug: the port hangs up, the device is gone for a while (the
+// opener finds nothing), then the modem is back, rebooted, and the stack
+// with it, without any reset of its own: a device that is briefly away is
+// waited for, not power-cycled.
 func TestUnplug(t *testing.T) {
-	r := newRig(t)
+	p := &power{}
+	r := newRig(t, func(s *sim.Config, c *Config) {
+		c.Power = p
+		s.ReplugDelay = 500 * time.Millisecond // the opener gives up after 200 ms: two failed opens
+	})
+	p.s = r.sim
 	r.waitPhase(PhaseDataUp)
 	if err := r.sim.Unplug(true); err != nil {
 		t.Fatal(err)
@@ -370,6 +377,9 @@ func TestUnplug(t *testing.T) {
 	st := r.waitPhase(PhaseDataUp)
 	if st.IP == "" {
 		t.Errorf("status %+v", st)
+	}
+	if n := p.resets.Load(); n != 0 || countResets(r, "cfun") != 0 {
+		t.Errorf("%d power resets, %d AT resets for a device that was away 0.5 s", n, countResets(r, "cfun"))
 	}
 }
 
