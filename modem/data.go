@@ -174,6 +174,7 @@ func (s *session) activate(ctx context.Context) error {
 		return errors.New("context active without an address")
 	}
 	s.dataUp = true
+	s.dataSince = m.cfg.Clock.Now()
 	m.update(func(st *Status) { st.IP = d.Addr.Addr().String(); st.APN = s.net.APN })
 	m.cfg.OnEvent(DataChanged{Up: true, APN: s.net.APN, Addr: d.Addr.Addr(), DNS: d.DNS})
 	return nil

@@ -26,12 +26,13 @@ type session struct {
 	net     policy.Network
 	haveNet bool
 
-	reg      info.Reg // the latest packet-domain registration (EPS, else PS)
-	serving  string   // serving PLMN from +COPS
-	act      info.AcT
-	dataUp   bool
-	dataCID  int
-	regSince time.Time // when registration was lost (zero while registered)
+	reg       info.Reg // the latest packet-domain registration (EPS, else PS)
+	serving   string   // serving PLMN from +COPS
+	act       info.AcT
+	dataUp    bool
+	dataSince time.Time // when the context last came up
+	dataCID   int
+	regSince  time.Time // when registration was lost (zero while registered)
 
 	regWait   backoff
 	regNext   time.Time // when to re-trigger network selection

@@ -58,7 +58,9 @@ func (s *session) urc(ctx context.Context, u at.URC) error {
 			m.cfg.Log.Warn("modem: bad +CGEV", "err", err)
 			return nil
 		}
-		if e.Deactivation() && (e.CID == s.dataCID || e.CID < 0) {
+		// A deactivation queued before the context came up (our own
+		// AT+CFUN=4 during set-up) is old news.
+		if e.Deactivation() && (e.CID == s.dataCID || e.CID < 0) && !u.At.Before(s.dataSince) {
 			s.dataDown(strings.ToLower(e.Event))
 			s.dataNext = m.cfg.Clock.Now().Add(s.dataWait.wait())
 		}
@@ -140,7 +142,11 @@ func (s *session) onReg(ctx context.Context, r info.Reg, merged int) error {
 		m.cfg.OnEvent(RegistrationChanged{Stat: r.Stat, PLMN: s.serving, AcT: r.AcT, Area: r.Area, Cell: r.Cell})
 	}
 	if r.Stat.Registered() && !prev.Stat.Registered() {
-		return s.readCOPS(ctx) // which network: the policy needs it before data
+		// Which network (the policy needs it before data), and how strong.
+		if err := s.readCOPS(ctx); err != nil {
+			return err
+		}
+		return s.readSignal(ctx)
 	}
 	if !r.Stat.Registered() {
 		s.serving = ""

@@ -139,7 +139,11 @@ func (w *watch) cellChange(now time.Time, area uint32, cell uint64, act info.AcT
 	w.churnOn = true
 	ev := make([]string, 0, len(kept))
 	for _, c := range kept {
-		ev = append(ev, fmt.Sprintf("%s tac=%04X ci=%X AcT=%d", c.at.Format(time.TimeOnly), c.area, c.cell, c.act))
+		e := fmt.Sprintf("%s tac=%04X ci=%X AcT=%d", c.at.Format(time.TimeOnly), c.area, c.cell, c.act)
+		if c.n > 1 {
+			e += fmt.Sprintf(" (after %d unseen changes)", c.n-1)
+		}
+		ev = append(ev, e)
 	}
 	return Alert{Kind: AlertCellChurn, Severity: Warning,
 		Title: fmt.Sprintf("%d cell changes in %v", n, w.churnWindow), Evidence: ev, At: now}, true
