@@ -37,8 +37,6 @@ type Keys struct {
 	ks    *keystore.Keystore // nil before the first PIN on a new handset
 	ready chan struct{}      // closed once unlocked and enrolled
 	wiped chan struct{}      // closed when the keystore is wiped
-	// onWipe is called once, after a wipe, with the pending revocation request.
-	onWipe func(req []byte)
 }
 
 // NewKeys opens the keystore in dir for device id. A handset without one
@@ -169,21 +167,17 @@ func (k *Keys) markReady() {
 	}
 }
 
-// checkWiped notices a wipe and hands its revocation request on. k.mu is held.
+// checkWiped notices a wipe by the revocation request it leaves, and
+// closes Wiped so the link delivers it. k.mu is held.
 func (k *Keys) checkWiped() {
-	req := k.ks.PendingRevocation()
-	if len(req) == 0 {
+	if len(k.ks.PendingRevocation()) == 0 {
 		return
 	}
 	select {
 	case <-k.wiped:
-		return
 	default:
 		close(k.wiped)
-	}
-	k.d.log.Warn("keystore wiped")
-	if k.onWipe != nil {
-		k.onWipe(req)
+		k.d.log.Warn("keystore wiped")
 	}
 }
 

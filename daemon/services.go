@@ -49,16 +49,39 @@ func (d *Daemon) UIService(display ui.Display, keys <-chan key.Key, firstFrame f
 }
 
 // uiIntent hands the UI's intents to the daemon without blocking the UI
-// goroutine: a dial or an unlock may take a while.
+// goroutine (a dial or an unlock may take a while), in the order the user
+// gave them: one worker per UI run takes them from a queue. A full queue
+// drops the intent, as a phone ignores keys pressed while it is stuck.
 func (d *Daemon) uiIntent(ctx context.Context) func(state.Intent) {
-	return func(in state.Intent) {
-		d.wg.Add(1)
-		go func() {
-			defer d.wg.Done()
-			if err := d.Intent(ctx, in); err != nil {
-				d.log.Debug("ui intent", "kind", in.Kind, "err", err)
+	queue := make(chan state.Intent, 16)
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		for {
+			select {
+			case <-ctx.Done():
+				for {
+					select {
+					case in := <-queue:
+						in.Wipe()
+					default:
+						return
+					}
+				}
+			case in := <-queue:
+				if err := d.Intent(ctx, in); err != nil {
+					d.log.Debug("ui intent", "kind", in.Kind, "err", err)
+				}
 			}
-		}()
+		}
+	}()
+	return func(in state.Intent) {
+		select {
+		case queue <- in:
+		default:
+			in.Wipe()
+			d.log.Warn("ui intent dropped: daemon busy", "kind", in.Kind)
+		}
 	}
 }
 
