@@ -30,6 +30,9 @@ type Board struct {
 	Audio    Audio
 	Watchdog Watchdog
 	Storage  Storage
+	// Network is a static set-up of a data interface that is not the
+	// modem's (QEMU's user network); nil when the modem brings the bearer up.
+	Network *Network
 }
 
 // Kernel is the board's kernel: its command line and the modules phoned
@@ -118,6 +121,13 @@ type Storage struct {
 	Data    string // partition mounted read-write at DataDir
 	DataFS  string // its file system type, e.g. "ext4"
 	DataDir string // mount point, e.g. "/perm"; for sim, a folder the caller chooses
+}
+
+// Network is a static IPv4 interface set-up.
+type Network struct {
+	Interface string // e.g. "eth0"
+	Address   string // CIDR, e.g. "10.0.2.15/24"
+	Gateway   string // default route, e.g. "10.0.2.2"
 }
 
 // ErrUnknown is returned by Lookup for a name that is not a board.

@@ -30,6 +30,9 @@ func qemuX8664() *Board {
 		Audio:    Audio{Playback: "/dev/snd/pcmC0D0p", Control: "/dev/snd/controlC0"},
 		Watchdog: Watchdog{Device: "/dev/watchdog0", Timeout: 30 * time.Second},
 		Storage:  Storage{Disk: "vda", BootCtl: "bootctl", Data: "perm", DataFS: "ext4", DataDir: "/perm"},
+		// QEMU's user network (slirp): the guest's fixed address, and the
+		// host's loopback, where the exchange runs, as the gateway 10.0.2.2.
+		Network: &Network{Interface: "eth0", Address: "10.0.2.15/24", Gateway: "10.0.2.2"},
 	}
 }
 

@@ -93,6 +93,15 @@ func (f *fakeSys) Reboot(cmd int) error {
 func (f *fakeSys) Uptime() time.Duration { return f.uptime }
 func (f *fakeSys) ReapAny() (int, error) { return 0, unix.ECHILD }
 
+func (f *fakeSys) InterfaceIndex(name string) (int, error) {
+	if err := f.record("ifindex " + name); err != nil {
+		return 0, err
+	}
+	return map[string]int{"lo": 1, "eth0": 2}[name], nil
+}
+
+func (f *fakeSys) Netlink(msgs [][]byte) error { return f.record(fmt.Sprintf("netlink %d", len(msgs))) }
+
 func (f *fakeSys) OpenDevice(path string) (Device, error) {
 	if err := f.record("open " + path); err != nil {
 		return nil, err

@@ -151,6 +151,9 @@ func Boot(ctx context.Context, cfg Config) (*System, error) {
 	}
 	s.log.Info("modules loaded", "loaded", rep.loaded, "already", rep.already, "failed", len(rep.failed), "took", s.sys.Uptime()-start)
 
+	if err := s.network(ctx, wait); err != nil {
+		fail(err)
+	}
 	if err := s.mountData(ctx, wait); err != nil {
 		fail(err)
 	} else if mixed, err := seedEntropy(s.sys, s.root, s.board.Storage.DataDir); err != nil {
@@ -171,6 +174,36 @@ func Boot(ctx context.Context, cfg Config) (*System, error) {
 		return s, fmt.Errorf("pid1: boot: %s", strings.Join(problems, "; "))
 	}
 	return s, nil
+}
+
+// network brings up the loopback and the board's static data interface,
+// once its driver has made it appear.
+func (s *System) network(ctx context.Context, wait time.Duration) error {
+	n := s.board.Network
+	if n == nil {
+		return nil
+	}
+	c, err := parseNetwork(n)
+	if err != nil {
+		return err
+	}
+	lo, err := s.sys.InterfaceIndex("lo")
+	if err != nil {
+		return fmt.Errorf("network: lo: %w", err)
+	}
+	var idx int
+	err = s.poll(ctx, wait, func() (err error) {
+		idx, err = s.sys.InterfaceIndex(c.iface)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("network: %s: %w", c.iface, err)
+	}
+	if err := s.sys.Netlink(netMessages(c, lo, idx)); err != nil {
+		return fmt.Errorf("network: %s: %w", c.iface, err)
+	}
+	s.log.Info("network up", "iface", c.iface, "addr", c.addr, "gateway", c.gateway)
+	return nil
 }
 
 func (s *System) mountData(ctx context.Context, wait time.Duration) error {

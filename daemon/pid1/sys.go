@@ -1,9 +1,11 @@
 package pid1
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -38,6 +40,10 @@ type Sys interface {
 	Reboot(cmd int) error
 	// Uptime is the time since the kernel started (CLOCK_BOOTTIME).
 	Uptime() time.Duration
+	// InterfaceIndex returns a network interface's index.
+	InterfaceIndex(name string) (int, error)
+	// Netlink sends route netlink requests in order, each awaiting its ack.
+	Netlink(msgs [][]byte) error
 	// OpenDevice opens a block device read-write (the boot-control partition).
 	OpenDevice(path string) (Device, error)
 	// ReapAny reaps one exited child without blocking: its pid, 0 if none
@@ -166,6 +172,39 @@ func (realSys) Uptime() time.Duration {
 		return 0
 	}
 	return time.Duration(ts.Nano())
+}
+
+func (realSys) InterfaceIndex(name string) (int, error) {
+	ifi, err := net.InterfaceByName(name)
+	if err != nil {
+		return 0, err
+	}
+	return ifi.Index, nil
+}
+
+func (realSys) Netlink(msgs [][]byte) error {
+	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_ROUTE)
+	if err != nil {
+		return fmt.Errorf("netlink: %w", err)
+	}
+	defer unix.Close(fd)
+	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+		return fmt.Errorf("netlink: %w", err)
+	}
+	buf := make([]byte, 8192)
+	for _, m := range msgs {
+		if err := unix.Sendto(fd, m, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+			return fmt.Errorf("netlink: send: %w", err)
+		}
+		n, _, err := unix.Recvfrom(fd, buf, 0)
+		if err != nil {
+			return fmt.Errorf("netlink: receive: %w", err)
+		}
+		if err := parseAck(buf[:n], binary.NativeEndian.Uint32(m[8:])); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Device is an open block device.

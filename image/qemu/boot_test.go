@@ -222,7 +222,7 @@ func TestBoot(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("ready %.2fs after QEMU started: %s", at.Seconds(), line)
-	for _, want := range []string{"mehfooz: init-done", "modules loaded", "data mounted", "watchdog armed", "entropy seeded"} {
+	for _, want := range []string{"mehfooz: init-done", "modules loaded", "network up", "data mounted", "watchdog armed", "entropy seeded"} {
 		if !strings.Contains(console(), want) {
 			t.Errorf("console lacks %q", want)
 		}
