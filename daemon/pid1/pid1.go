@@ -71,6 +71,8 @@ type System struct {
 	requests    chan Action
 
 	cancel     context.CancelFunc
+	done       chan struct{} // closed by Close
+	closeOnce  sync.Once
 	wg         sync.WaitGroup
 	reaperStop context.CancelFunc
 	reaperDone chan struct{}
@@ -86,7 +88,7 @@ type System struct {
 func Boot(ctx context.Context, cfg Config) (*System, error) {
 	s := &System{
 		board: cfg.Board, log: cfg.Log, clock: cfg.Clock, console: cfg.Console, sys: cfg.Sys, root: cfg.Root,
-		pid1: cfg.Board.PID1, requests: make(chan Action, 1), signals: make(chan os.Signal, 4),
+		pid1: cfg.Board.PID1, requests: make(chan Action, 1), signals: make(chan os.Signal, 4), done: make(chan struct{}),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -312,9 +314,27 @@ func (s *System) Wait(ctx context.Context) Action {
 	}
 }
 
+// idleAfter is when, after Ready, the "idle" marker reports phoned's
+// resident memory once start-up allocations have settled.
+const idleAfter = 10 * time.Second
+
 // Ready prints the ready line with the time since the kernel started and
-// phoned's resident memory. Call it once phoned is up.
-func (s *System) Ready() { s.mark("ready") }
+// phoned's resident memory, and ten seconds later an "idle" line with the
+// memory again. Call it once, when phoned is up.
+func (s *System) Ready() {
+	s.mark("ready")
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		t := s.clock.NewTimer(idleAfter)
+		defer t.Stop()
+		select {
+		case <-t.C():
+			s.mark("idle")
+		case <-s.done:
+		}
+	}()
+}
 
 // Mark prints a timestamped marker line ("mehfooz: first-frame uptime=…"),
 // from which the boot figures of docs/image.md are taken.
@@ -345,6 +365,7 @@ func (s *System) rss() string {
 // Close stops the background work (watchdog kicks, reaping) and waits for
 // it. Shutdown does not need it; tests and the sim board do.
 func (s *System) Close() {
+	s.closeOnce.Do(func() { close(s.done) })
 	s.cancel()
 	s.stopReaper()
 	s.wg.Wait()

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -76,6 +77,7 @@ func TestBootDoesInitDutiesInOrder(t *testing.T) {
 		t.Errorf("Slot() = %q, want b", s.Slot())
 	}
 	s.Ready()
+	s.Close() // stops the idle marker
 	out := console.String()
 	if !strings.Contains(out, "mehfooz: boot board=qemu-x86_64 uptime=1.500s rss=9216kB\n") ||
 		!strings.Contains(out, ReadyLine+" board=qemu-x86_64 uptime=1.500s rss=9216kB\n") {
@@ -84,6 +86,44 @@ func TestBootDoesInitDutiesInOrder(t *testing.T) {
 }
 
 type fstestFile = fstest.MapFile
+
+func TestReadyMarksIdleLater(t *testing.T) {
+	clk := clock.NewFake(time.Unix(0, 0))
+	var console syncBuffer
+	s, err := Boot(context.Background(), Config{Board: qemuBoard(t), Log: discard(), Clock: clk, Console: &console, Sys: newFakeSys(), Root: qemuRoot()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	n := clk.Waiters()
+	s.Ready()
+	clk.BlockUntil(n+1, nil)
+	clk.Advance(idleAfter)
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(console.String(), "mehfooz: idle board=qemu-x86_64") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no idle line: %q", console.String())
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
 
 func TestBootWaitsForLateDevicesAndKicksWatchdog(t *testing.T) {
 	sys := newFakeSys()
