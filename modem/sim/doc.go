@@ -8,7 +8,8 @@
 // contexts, SMS and call settings) and of the network around it (the cells it
 // can camp on). A Line hands it one port at a time: PTY re-offers a fresh
 // pseudo-terminal at the same symlink after an unplug, as a USB modem
-// re-enumerates; Socket accepts one connection at a time. Tests drive faults
+// re-enumerates; Socket accepts one connection at a time; Pipe serves
+// in-memory pipes. Tests drive faults
 // through Modem's methods; a separate modemsim process takes the same faults
 // over a line-oriented control socket (ParseControl, ServeControl).
 //
