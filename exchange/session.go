@@ -49,7 +49,7 @@ type session struct {
 	wipePending bool
 	// presOn and presOff are presence changes not yet sent (presence.go).
 	presOn, presOff map[trust.DeviceID]struct{}
-	rateNoted   time.Time
+	rateNoted       time.Time
 }
 
 // send queues m without blocking. A handset that lets its queue fill is cut
