@@ -14,6 +14,7 @@ demo: deps ## a secure call between two simulated handsets (today's best version
 test: deps ## every test, with the race detector, then the codec's libopus oracle
 	$(GO) test -race -timeout 25m ./...
 	$(GO) test -race -tags 'opusref nolibopusfile' -run Oracle ./voice/codec/...
+	$(GO) test -count=1 -run 'Speech' ./voice/  # real-time speech through the call: too slow under -race
 	$(MAKE) --no-print-directory boot-test
 
 boot-test: deps ## boot the QEMU board's signed image under TCG; refuse a tampered one (docs/image.md)

@@ -27,9 +27,12 @@ type world struct {
 
 func newWorld(t testing.TB) *world {
 	t.Helper()
-	ca := testpki.NewCA(t, "enrollment")
-	return &world{ca: ca, dir: testpki.NewDirectory(ca.Pool), sw: NewSwitch(), relay: newRelay(t, nil)}
+	ca := newWorldCA(t)
+	return &world{ca: ca, dir: newDirectory(ca), sw: NewSwitch(), relay: newRelay(t, nil)}
 }
+
+func newWorldCA(t testing.TB) *testpki.CA            { return testpki.NewCA(t, "enrollment") }
+func newDirectory(ca *testpki.CA) *testpki.Directory { return testpki.NewDirectory(ca.Pool) }
 
 // handset is a Phone with test audio, running until the test ends.
 type handset struct {

@@ -28,12 +28,23 @@ type relay struct {
 const relaySecret = "exchange-secret"
 
 func newRelay(t testing.TB, tlsCfg *tls.Config) *relay {
+	return newRelayWith(t, tlsCfg, nil)
+}
+
+// newRelayWith is newRelay with its UDP socket wrapped by wrap (which may
+// use the relay to tell the handsets apart).
+func newRelayWith(t testing.TB, tlsCfg *tls.Config, wrap func(*relay, net.PacketConn) net.PacketConn) *relay {
 	t.Helper()
+	var pc net.PacketConn
 	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &relay{udp: &gateConn{PacketConn: pc}, secret: relaySecret, clients: map[string][]net.Addr{}}
+	r := &relay{secret: relaySecret, clients: map[string][]net.Addr{}}
+	if wrap != nil {
+		pc = wrap(r, pc)
+	}
+	r.udp = &gateConn{PacketConn: pc}
 	gen := &turn.RelayAddressGeneratorStatic{RelayAddress: net.ParseIP("127.0.0.1"), Address: "127.0.0.1"}
 	cfg := turn.ServerConfig{
 		Realm:             "mehfooz",
@@ -85,6 +96,18 @@ func (r *relay) auth(rest turn.AuthHandler) turn.AuthHandler {
 		}
 		return user, key, true
 	}
+}
+
+// from reports whether a is one of device's client addresses.
+func (r *relay) from(device string, a net.Addr) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, c := range r.clients[device] {
+		if c.String() == a.String() {
+			return true
+		}
+	}
+	return false
 }
 
 // allocations returns how many allocations device made.

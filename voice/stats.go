@@ -37,6 +37,10 @@ func (p *Phone) statsLoop(c *call) {
 					}
 				}
 			}
+			// The peer's view of our loss sizes the encoder's in-band FEC.
+			if l, ok := c.stream.(interface{ SetPacketLoss(int) }); ok && q.RTT > 0 {
+				l.SetPacketLoss(int(q.LossPct + 0.5))
+			}
 			p.post(c, qualityUpdate{c: c, q: q})
 		}
 	}
