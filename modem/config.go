@@ -55,7 +55,7 @@ type Timing struct {
 	DataMax     time.Duration // ... up to (5 min)
 	Reopen      time.Duration // first wait before reopening a lost port (1 s), doubling
 	ReopenMax   time.Duration // ... up to (1 min)
-	ResetSettle time.Duration // wait after a reset before reopening (5 s)
+	ResetSettle time.Duration // wait after a reset before reopening (1 s): the modem must have gone down
 	Purge       time.Duration // SMS storage purge interval (1 h)
 	// Command caps every AT command's timeout (0: the at package's table).
 	Command time.Duration
@@ -81,7 +81,7 @@ func (t *Timing) defaults() {
 	def(&t.DataMax, 5*time.Minute)
 	def(&t.Reopen, time.Second)
 	def(&t.ReopenMax, time.Minute)
-	def(&t.ResetSettle, 5*time.Second)
+	def(&t.ResetSettle, time.Second)
 	def(&t.Purge, time.Hour)
 	def(&t.Drain, 300*time.Millisecond)
 	def(&t.Probe, time.Second)

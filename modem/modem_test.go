@@ -530,3 +530,29 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// At the simulator's real pace (2 s to register, a busy SIM at boot) and the
+// state machine's default timing, bring-up ends in data in seconds: no
+// retry wait is spent on events of the set-up itself.
+func TestDefaultPace(t *testing.T) {
+	if testing.Short() {
+		t.Skip("takes the simulated module's real pace, about 3 s")
+	}
+	r := newRig(t, func(s *sim.Config, c *Config) {
+		d := sim.DefaultConfig()
+		d.Card = s.Card
+		*s = d
+		c.Timing = Timing{}
+	})
+	start := time.Now()
+	r.waitPhase(PhaseDataUp)
+	// The budget is loose (the machine is shared); what it catches is a
+	// 10 s data retry wait or a 30 s poll in the path.
+	if d := time.Since(start); d > 9*time.Second {
+		t.Errorf("data up after %v", d)
+	}
+	if err := r.sim.Ring("+923001234567", 3); err != nil {
+		t.Fatal(err)
+	}
+	r.waitAlert(AlertIncomingCall)
+}

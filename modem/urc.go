@@ -58,9 +58,10 @@ func (s *session) urc(ctx context.Context, u at.URC) error {
 			m.cfg.Log.Warn("modem: bad +CGEV", "err", err)
 			return nil
 		}
-		// A deactivation queued before the context came up (our own
-		// AT+CFUN=4 during set-up) is old news.
-		if e.Deactivation() && (e.CID == s.dataCID || e.CID < 0) && !u.At.Before(s.dataSince) {
+		// Only a deactivation of our context while it is up matters; one
+		// queued before it came up (our own AT+CFUN=4 during set-up) is
+		// old news.
+		if s.dataUp && e.Deactivation() && (e.CID == s.dataCID || e.CID < 0) && !u.At.Before(s.dataSince) {
 			s.dataDown(strings.ToLower(e.Event))
 			s.dataNext = m.cfg.Clock.Now().Add(s.dataWait.wait())
 		}
