@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"mehfooz/clock"
 	"mehfooz/exchange"
 	"mehfooz/exchange/admin"
 	"mehfooz/exchange/client"
@@ -233,4 +234,43 @@ func TestDuressBroadcastsSignedRevocation(t *testing.T) {
 	if f := h.x.Status(); f.Revocations != 2 {
 		t.Fatalf("exchange holds revocation list %d, want 2", f.Revocations)
 	}
+}
+
+// An exchange with the publisher key re-signs the revocation list before it
+// goes stale, keeping its entries.
+func TestRevocationListRefreshedBeforeExpiry(t *testing.T) {
+	var h *harness
+	fake := clock.NewFake(time.Now())
+	h = newHarness(t, func(c *exchange.Config) {
+		c.Clock = fake
+		if h != nil {
+			c.Publisher = &exchange.Publisher{Key: h.fleet.PublisherKey, Cert: h.fleet.PublisherCert}
+		}
+	})
+	h.restart()
+	h.enroll("pk-0001")
+	h.enroll("pk-0002")
+	h.publish(nil)
+	if _, err := h.x.PublishRevocations(h.fleet.SignRevocations(h.fleet.Revocations("pk-0002")), "tech-one"); err != nil {
+		t.Fatal(err)
+	}
+	// Five days on, the list (valid seven) is not yet due.
+	fake.Advance(5 * 24 * time.Hour)
+	fake.Advance(time.Minute)
+	time.Sleep(200 * time.Millisecond) // let the janitor take its tick
+	if v := h.x.Status().Revocations; v != 2 {
+		t.Fatalf("refreshed early: version %d", v)
+	}
+	// Past six days it is due: the janitor's next minute re-signs it.
+	fake.Advance(26 * time.Hour)
+	fake.Advance(time.Minute)
+	deadline := time.Now().Add(wait)
+	for h.x.Status().Revocations != 3 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	f := h.x.Status()
+	if f.Revocations != 3 || f.Devices[1].Revoked == "" {
+		t.Fatalf("after refresh: version %d, pk-0002 %+v", f.Revocations, f.Devices[1])
+	}
+	h.auditHas("revocations", "", "")
 }

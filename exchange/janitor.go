@@ -27,6 +27,7 @@ func (x *Exchange) janitor(ctx context.Context) {
 			if now.Sub(minute) >= time.Minute {
 				minute = now
 				x.audit.flushSuppressed()
+				x.refreshRevocations()
 			}
 		}
 	}

@@ -3,6 +3,7 @@ package exchange
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"mehfooz/exchange/store"
 	"mehfooz/exchange/wire"
@@ -125,3 +126,31 @@ var (
 	// technician submitting it.
 	ErrWrongTechnician = errors.New("exchange: wipe order not signed by the submitting technician")
 )
+
+// refreshRevocations re-signs the current revocation list, unchanged but
+// for a later expiry, when it is within a seventh of its validity of
+// expiring: handsets refuse calls on a stale list, and an exchange with the
+// publisher key keeps it fresh on its own. Without the key, technicians run
+// phonectl revoke --refresh.
+func (x *Exchange) refreshRevocations() {
+	p := x.cfg.Publisher
+	if p == nil {
+		return
+	}
+	cur, _ := x.revs.Current()
+	now := x.clk.Now()
+	if cur == nil || cur.Expires.Sub(now) > p.Validity/7 {
+		return
+	}
+	next := *cur
+	next.Entries = slices.Clone(cur.Entries)
+	next.Version++
+	next.IssuedAt, next.Expires = now, now.Add(p.Validity)
+	raw, err := revocation.Sign(&next, p.Key, p.Cert)
+	if err == nil {
+		_, err = x.PublishRevocations(raw, "exchange")
+	}
+	if err != nil && !errors.Is(err, trust.ErrRollback) {
+		x.log.Error("refresh revocation list", "err", err)
+	}
+}

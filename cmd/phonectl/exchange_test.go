@@ -134,14 +134,23 @@ func TestExchangeCommandsEndToEnd(t *testing.T) {
 		t.Fatalf("rollback: %d %q", code, errs)
 	}
 
-	// revoke signs version 1 of the list (none yet) and then version 2.
+	// The first, empty list; then revocations on top of it; then a refresh
+	// that keeps them.
+	code, out, errs = fx.run(t, append([]string{"revoke", "--refresh"}, fx.pub...)...)
+	if code != 0 || !strings.Contains(out, "revocation list version 1 published (0 devices revoked") {
+		t.Fatalf("first list: %d %q %q", code, out, errs)
+	}
 	code, out, errs = fx.run(t, append(append([]string{"revoke", "--reason", "lost"}, fx.pub...), "pk-0003")...)
-	if code != 0 || !strings.Contains(out, "revocation list version 1 published (1 devices revoked") {
+	if code != 0 || !strings.Contains(out, "revocation list version 2 published (1 devices revoked") {
 		t.Fatalf("revoke: %d %q %q", code, out, errs)
 	}
 	code, out, errs = fx.run(t, append(append([]string{"revoke", "--reason", "retired"}, fx.pub...), "pk-0002")...)
-	if code != 0 || !strings.Contains(out, "version 2 published (2 devices revoked") {
+	if code != 0 || !strings.Contains(out, "version 3 published (2 devices revoked") {
 		t.Fatalf("second revoke keeps the first: %d %q %q", code, out, errs)
+	}
+	code, out, errs = fx.run(t, append([]string{"revoke", "--refresh", "--valid", "48h"}, fx.pub...)...)
+	if code != 0 || !strings.Contains(out, "version 4 published (2 devices revoked") {
+		t.Fatalf("refresh: %d %q %q", code, out, errs)
 	}
 
 	code, out, errs = fx.run(t, "wipe", "pk-0001")
@@ -153,7 +162,7 @@ func TestExchangeCommandsEndToEnd(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("fleet: %d %q", code, errs)
 	}
-	for _, want := range []string{"3 handsets enrolled, 0 online; directory version 2, revocation list version 2",
+	for _, want := range []string{"3 handsets enrolled, 0 online; directory version 2, revocation list version 4",
 		"pk-0001", "wipe pending", "revoked: lost", "revoked: retired"} {
 		if !strings.Contains(out, want) {
 			t.Fatalf("fleet output lacks %q:\n%s", want, out)
@@ -189,7 +198,7 @@ func TestExchangeCommandsErrors(t *testing.T) {
 		{fx.env, []string{"wipe", "Not An ID"}, 2, "malformed device ID"},
 		{fx.env, []string{"wipe", "pk-0404"}, 1, "not-found"},
 		{fx.env, []string{"revoke", "pk-0001"}, 2, "--publisher-cert and --publisher-key are required"},
-		{fx.env, []string{"revoke"}, 2, "at least one device"},
+		{fx.env, []string{"revoke"}, 2, "at least one device to revoke, or give --refresh"},
 		{fx.env, []string{"directory", "publish"}, 2, "either --source or --signed"},
 		{fx.env, []string{"register"}, 2, "exactly one device certificate"},
 		{fx.env, []string{"fleet", "audit", "--limit", "0"}, 2, "--limit"},

@@ -15,16 +15,17 @@ func init() {
 }
 
 func runRevoke(ctx context.Context, e *env, args []string) error {
-	fs := flags(e, "revoke", "--exchange HOST:PORT --ca-cert CA.pem --cert TECH.pem --key TECH.key --publisher-cert PUB.pem --publisher-key PUB.key [--reason lost] DEVICE...")
+	fs := flags(e, "revoke", "--exchange HOST:PORT --ca-cert CA.pem --cert TECH.pem --key TECH.key --publisher-cert PUB.pem --publisher-key PUB.key [--reason lost] DEVICE... | --refresh")
 	xf := addExchangeFlags(fs)
 	pf := addPublisherFlags(fs)
 	reason := fs.String("reason", revocation.ReasonLost, "why: lost, retired, compromised, duress, wiped, remote-wipe, ...")
 	valid := fs.Duration("valid", 7*24*time.Hour, "how long the new list is valid; handsets refuse calls once it expires")
+	refresh := fs.Bool("refresh", false, "with no device: re-sign the current list (or publish the first, empty one) with a new expiry")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() == 0 {
-		return fmt.Errorf("%w: name at least one device to revoke", errUsage)
+	if fs.NArg() == 0 && !*refresh {
+		return fmt.Errorf("%w: name at least one device to revoke, or give --refresh", errUsage)
 	}
 	ids := make([]trust.DeviceID, 0, fs.NArg())
 	for _, a := range fs.Args() {
@@ -64,7 +65,11 @@ func runRevoke(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	now := time.Now()
-	next := cur
+	next := &revocation.List{}
+	if cur != nil {
+		c := *cur
+		next = &c
+	}
 	for _, id := range ids {
 		next = next.With(revocation.Entry{ID: id, Revoked: now, Reason: *reason})
 	}
