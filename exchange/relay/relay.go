@@ -8,7 +8,9 @@
 // the handset also presents its enrollment certificate, and the username's
 // device must be that certificate's. Peers may only be other allocations of
 // this relay (its own relay address), so the relay cannot be used to reach
-// anything else; each device has an allocation quota.
+// anything else; and an allocation exchanges packets only with the other
+// allocations of the same call, so a handset cannot reach into another
+// call's media either. Each device has an allocation quota.
 package relay
 
 import (
@@ -72,7 +74,8 @@ type Relay struct {
 	server *turn.Server
 
 	mu     sync.Mutex
-	allocs map[string]int // device -> live allocations
+	allocs map[string]int                 // device -> live allocations
+	calls  map[string]map[string]struct{} // call -> relayed addresses of its allocations
 }
 
 // New starts the relay.
@@ -114,14 +117,14 @@ func New(cfg Config) (*Relay, error) {
 	// credential, which are minutes long anyway. Nothing stores it.
 	var key [32]byte
 	rand.Read(key[:])
-	r := &Relay{cfg: cfg, secret: base64.RawStdEncoding.EncodeToString(key[:]), allocs: map[string]int{}}
+	r := &Relay{cfg: cfg, secret: base64.RawStdEncoding.EncodeToString(key[:]), allocs: map[string]int{}, calls: map[string]map[string]struct{}{}}
 	clear(key[:])
 	r.rest = turn.LongTermTURNRESTAuthHandler(r.secret, slogFactory{cfg.Logger}.NewLogger("turn-auth"))
 
 	gen := func() turn.RelayAddressGenerator {
-		return &turn.RelayAddressGeneratorPortRange{
+		return &callGenerator{r: r, inner: &turn.RelayAddressGeneratorPortRange{
 			RelayAddress: cfg.RelayIP, Address: cfg.BindAddress, MinPort: cfg.MinPort, MaxPort: cfg.MaxPort,
-		}
+		}}
 	}
 	sc := turn.ServerConfig{
 		Realm:         cfg.Realm,
@@ -129,8 +132,8 @@ func New(cfg Config) (*Relay, error) {
 		QuotaHandler:  r.quota,
 		LoggerFactory: slogFactory{cfg.Logger},
 		EventHandler: turn.EventHandler{
-			OnAllocationCreated: func(_, _ net.Addr, _, device, _ string, _ net.Addr, _ int) { r.count(device, +1) },
-			OnAllocationDeleted: func(_, _ net.Addr, _, device, _ string) { r.count(device, -1) },
+			OnAllocationCreated: func(_, _ net.Addr, _, user, _ string, _ net.Addr, _ int) { r.count(deviceOf(user), +1) },
+			OnAllocationDeleted: func(_, _ net.Addr, _, user, _ string) { r.count(deviceOf(user), -1) },
 		},
 	}
 	if cfg.UDP != nil {
@@ -190,8 +193,15 @@ func (r *Relay) count(device string, d int) {
 	}
 }
 
+// deviceOf returns the device of a TURN user ID "device:call".
+func deviceOf(user string) string {
+	d, _, _ := strings.Cut(user, ":")
+	return d
+}
+
 // auth checks the REST credential and, over TLS, that it was minted for the
-// device whose certificate is on the connection.
+// device whose certificate is on the connection. The TURN user ID it
+// returns is "device:call", so allocations know their call.
 func (r *Relay) auth(ra *turn.RequestAttributes) (string, []byte, bool) {
 	device, key, ok := r.rest(ra)
 	if !ok {
@@ -213,10 +223,12 @@ func (r *Relay) auth(ra *turn.RequestAttributes) (string, []byte, bool) {
 			return "", nil, false
 		}
 	}
-	return device, key, true
+	_, user, _ := strings.Cut(ra.Username, ":")
+	return user, key, true
 }
 
-func (r *Relay) quota(device, _ string, _ net.Addr) bool {
+func (r *Relay) quota(user, _ string, _ net.Addr) bool {
+	device := deviceOf(user)
 	if r.Allocations(device) >= r.cfg.MaxAllocations {
 		r.cfg.Refused(device, "turn-quota", fmt.Sprintf("allocation quota of %d reached", r.cfg.MaxAllocations))
 		return false

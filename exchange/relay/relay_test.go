@@ -305,3 +305,45 @@ func TestGrantRefusesBadDevice(t *testing.T) {
 		t.Fatalf("credential lives %v, want about 10m", d)
 	}
 }
+
+// Allocations of different calls share the relay's address, so TURN's
+// per-IP permissions would let them talk; the relay keeps each call's media
+// to its own allocations.
+func TestAllocationsTalkOnlyWithinTheirCall(t *testing.T) {
+	f := start(t, 4)
+	one, two := wire.NewCallID(), wire.NewCallID()
+	a, _, err := f.allocateUDP(t, grant(t, f.relay, "pk-0001", one))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _, err := f.allocateUDP(t, grant(t, f.relay, "pk-0002", one))
+	if err != nil {
+		t.Fatal(err)
+	}
+	intruder, _, err := f.allocateUDP(t, grant(t, f.relay, "pk-0003", two))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// b permits the relay address (as every relay-only handset does), so
+	// only the call check stands between the intruder and b.
+	relayBetween(t, a, b)
+	for range 5 {
+		if _, err := intruder.WriteTo([]byte("injected"), b.LocalAddr()); err != nil {
+			t.Fatalf("intruder send: %v", err)
+		}
+	}
+	buf := make([]byte, 1500)
+	b.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	for {
+		n, from, err := b.ReadFrom(buf)
+		if err != nil {
+			break
+		}
+		if string(buf[:n]) == "injected" {
+			t.Fatalf("packet from %v of another call reached the callee", from)
+		}
+	}
+	if !f.refused.has("turn-cross-call") {
+		t.Fatalf("cross-call packets not reported: %v", f.refused.got)
+	}
+}
