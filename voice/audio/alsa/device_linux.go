@@ -18,7 +18,7 @@ type fileDevice struct {
 	rc syscall.RawConn
 }
 
-func newFileDevice(f *os.File) (*fileDevice, error) {
+func newFileDevice(f *os.File) (Device, error) {
 	rc, err := f.SyscallConn()
 	if err != nil {
 		return nil, err
@@ -64,3 +64,6 @@ func (d *fileDevice) Transfer(req uintptr, arg unsafe.Pointer) error {
 func (d *fileDevice) Close() error { return d.f.Close() }
 
 func runtimeKeepAlive(x any) { runtime.KeepAlive(x) }
+
+// errSuspended is ESTRPIPE: the stream was suspended by a system sleep.
+const errSuspended = syscall.ESTRPIPE

@@ -323,7 +323,7 @@ func (p *PCM) transfer(req uintptr, buf []int16) error {
 			continue
 		case errors.Is(err, syscall.EPIPE):
 			p.xruns++
-		case errors.Is(err, syscall.ESTRPIPE):
+		case errors.Is(err, errSuspended):
 			// Suspended (system sleep): resume if the driver can, else
 			// start over with a prepare.
 			p.xruns++
