@@ -7,7 +7,8 @@
 // certificate issuance), enroll (the handset's certificate request), seal
 // (passphrase sealing), directory (the signed whitelist and call policy),
 // revocation (the signed revocation list), whitelist (the admission decision
-// that combines them), pin (per-contact key continuity), keystore (the
-// handset's sealed secrets and device key) and atomicfile (crash-safe writes).
+// that combines them), pin (per-contact key continuity) and keystore (the
+// handset's sealed secrets and device key). Crash-safe writes come from the
+// top-level atomicfile package.
 // docs/trust.md describes the formats and the key hierarchy.
 package trust

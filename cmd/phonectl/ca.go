@@ -12,9 +12,9 @@ import (
 	"strings"
 	"time"
 
+	"mehfooz/atomicfile"
 	"mehfooz/clock"
 	"mehfooz/trust"
-	"mehfooz/trust/atomicfile"
 	"mehfooz/trust/ca"
 	"mehfooz/trust/seal"
 )
@@ -176,10 +176,10 @@ func runCAIssue(_ context.Context, e *env, args []string) error {
 		return err
 	}
 	defer clear(keyPEM)
-	if err := atomicfile.Write(*out+".key", keyPEM, 0o600); err != nil {
+	if err := atomicfile.WriteFile(*out+".key", keyPEM, 0o600); err != nil {
 		return err
 	}
-	if err := atomicfile.Write(*out+".pem", ca.EncodeCertificatePEM(c), 0o644); err != nil {
+	if err := atomicfile.WriteFile(*out+".pem", ca.EncodeCertificatePEM(c), 0o644); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "issued %s certificate for %q, valid until %s\n", *role, c.Subject.CommonName, c.NotAfter.Format(time.DateOnly))

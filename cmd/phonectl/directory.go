@@ -9,9 +9,9 @@ import (
 	"path/filepath"
 	"time"
 
+	"mehfooz/atomicfile"
 	"mehfooz/exchange/admin"
 	"mehfooz/trust"
-	"mehfooz/trust/atomicfile"
 	"mehfooz/trust/ca"
 	"mehfooz/trust/directory"
 )
@@ -109,7 +109,7 @@ func runDirectoryPublish(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	if *out != "" {
-		if err := atomicfile.Write(*out, signed, 0o644); err != nil {
+		if err := atomicfile.WriteFile(*out, signed, 0o644); err != nil {
 			return err
 		}
 	}

@@ -8,8 +8,8 @@ import (
 	"os"
 	"time"
 
+	"mehfooz/atomicfile"
 	"mehfooz/trust"
-	"mehfooz/trust/atomicfile"
 	"mehfooz/trust/ca"
 	"mehfooz/trust/enroll"
 )
@@ -86,7 +86,7 @@ func runEnroll(ctx context.Context, e *env, args []string) error {
 	}
 	switch {
 	case *out != "":
-		if err := atomicfile.Write(*out, pem, 0o644); err != nil {
+		if err := atomicfile.WriteFile(*out, pem, 0o644); err != nil {
 			return err
 		}
 	case *sock == "": // the certificate goes to stdout, the report aside

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"mehfooz/atomicfile"
 	"mehfooz/trust"
-	"mehfooz/trust/atomicfile"
 	"mehfooz/trust/bundle"
 	"mehfooz/trust/ca"
 	"mehfooz/trust/directory"
@@ -153,7 +153,7 @@ func TestHolderRefusesRollbackAndKeepsNewest(t *testing.T) {
 func TestHolderRefusesCorruptStore(t *testing.T) {
 	f := trusttest.New(t)
 	path := filepath.Join(t.TempDir(), "directory")
-	atomicfile.Write(path, []byte("MHZB garbage"), 0o600)
+	atomicfile.WriteFile(path, []byte("MHZB garbage"), 0o600)
 	if _, err := directory.NewHolder(f.Verifier, atomicfile.File{Path: path}, nil); !errors.Is(err, trust.ErrMalformed) {
 		t.Fatalf("corrupt store: %v", err)
 	}

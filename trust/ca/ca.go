@@ -22,9 +22,9 @@ import (
 	"path/filepath"
 	"time"
 
+	"mehfooz/atomicfile"
 	"mehfooz/clock"
 	"mehfooz/trust"
-	"mehfooz/trust/atomicfile"
 	"mehfooz/trust/seal"
 )
 
@@ -161,10 +161,10 @@ func Create(dir string, name string, passphrase []byte, p seal.Params, clk clock
 	}
 	// Key first: a CA certificate without its key is useless, a key without
 	// its certificate is caught by Open and by the next Create.
-	if err := atomicfile.Write(filepath.Join(dir, KeyFile), sealed, 0o600); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, KeyFile), sealed, 0o600); err != nil {
 		return nil, fmt.Errorf("ca: create: %w", err)
 	}
-	if err := atomicfile.Write(filepath.Join(dir, CertFile), EncodeCertificatePEM(a.cert), 0o644); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, CertFile), EncodeCertificatePEM(a.cert), 0o644); err != nil {
 		return nil, fmt.Errorf("ca: create: %w", err)
 	}
 	return a, nil

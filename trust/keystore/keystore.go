@@ -27,9 +27,9 @@ import (
 	"path/filepath"
 	"sync"
 
+	"mehfooz/atomicfile"
 	"mehfooz/clock"
 	"mehfooz/trust"
-	"mehfooz/trust/atomicfile"
 	"mehfooz/trust/revocation"
 	"mehfooz/trust/seal"
 )
@@ -248,7 +248,7 @@ func aead(key []byte) cipher.AEAD {
 }
 
 func (ks *Keystore) saveLocked() error {
-	if err := atomicfile.Write(filepath.Join(ks.dir, StateFile), ks.st.encode(), 0o600); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(ks.dir, StateFile), ks.st.encode(), 0o600); err != nil {
 		return fmt.Errorf("keystore: save: %w", err)
 	}
 	return nil

@@ -7,7 +7,7 @@ import (
 	"io/fs"
 	"os"
 
-	"mehfooz/trust/atomicfile"
+	"mehfooz/atomicfile"
 )
 
 // DeviceSecret is the half of the keystore key that does not come from the
@@ -43,7 +43,7 @@ func (f FileSecret) Key() ([]byte, error) {
 	if _, err := rand.Read(b); err != nil {
 		return nil, err
 	}
-	if err := atomicfile.Write(f.Path, b, 0o400); err != nil {
+	if err := atomicfile.WriteFile(f.Path, b, 0o400); err != nil {
 		return nil, fmt.Errorf("keystore: device secret: %w", err)
 	}
 	return b, nil

@@ -6,8 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"mehfooz/atomicfile"
 	"mehfooz/trust"
-	"mehfooz/trust/atomicfile"
 	"mehfooz/trust/ca"
 	"mehfooz/trust/enroll"
 	"mehfooz/trust/pin"

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"mehfooz/atomicfile"
 	"mehfooz/trust"
-	"mehfooz/trust/atomicfile"
 	"mehfooz/trust/revocation"
 	"mehfooz/trust/trusttest"
 )

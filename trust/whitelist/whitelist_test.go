@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"mehfooz/atomicfile"
 	"mehfooz/clock"
 	"mehfooz/trust"
-	"mehfooz/trust/atomicfile"
 	"mehfooz/trust/bundle"
 	"mehfooz/trust/ca"
 	"mehfooz/trust/directory"
