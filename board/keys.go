@@ -43,8 +43,9 @@ const (
 )
 
 // KeyMap maps an evdev key code (EV_KEY) to a logical key, named as the UI's
-// key set names it ("0".."9", "*", "#", "up", "ok", "call", "end", ...).
-// Codes not in the map are ignored by the UI.
+// key set (ui/key) names it: "0".."9", "*", "#", "up", "ok", "call", "end",
+// ... The UI turns it into its typed map with ui/input.ParseKeymap, which
+// rejects a misspelt name at start-up. Codes not in the map are ignored.
 type KeyMap map[uint16]string
 
 // digits maps ten consecutive or listed codes onto "0".."9".
