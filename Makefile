@@ -3,7 +3,7 @@
 GO ?= go
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: deps demo test bench check fuzz boot-test qemu-run
+.PHONY: deps demo test bench check fuzz boot-test qemu-run qemu-demo
 
 deps: ## install Debian packages and Go modules the tests and demo need
 	./scripts/deps.sh
@@ -23,6 +23,12 @@ boot-test: deps ## boot the QEMU board's signed image under TCG; refuse a tamper
 
 qemu-run: deps ## boot one emulated handset with the modem simulator (scripts/qemu-run.sh)
 	./scripts/qemu-run.sh
+
+qemu-demo: deps ## two emulated handsets and a host exchange; screens in out/qemu-demo (the call: see docs/image.md)
+	./scripts/fetch-kernel.sh >/dev/null
+	mkdir -p out/qemu-demo
+	MEHFOOZ_BOOT_TEST=1 MEHFOOZ_QEMU_DEMO=1 MEHFOOZ_QEMU_DEMO_OUT=$(CURDIR)/out/qemu-demo \
+		$(GO) test -count=1 -v -timeout 15m -run '^TestTwoHandsets$$' ./image/qemu
 
 bench: deps ## the benchmark table of docs/bench.md
 	./scripts/bench.sh

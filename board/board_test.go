@@ -9,7 +9,6 @@ import (
 	"mehfooz/ui/key"
 )
 
-
 func TestLookupKnowsEveryBoardAndReturnsCopies(t *testing.T) {
 	if got, want := Names(), []string{"handset-a64", "qemu-x86_64", "sim"}; !slices.Equal(got, want) {
 		t.Fatalf("Names() = %v, want %v", got, want)

@@ -1,7 +1,6 @@
 package pid1
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -200,5 +199,3 @@ func (l *lateFS) Open(name string) (fs.File, error) {
 	}
 	return l.FS.Open(name)
 }
-
-var errBusy = errors.New("busy")

@@ -37,9 +37,28 @@ func loadModules(sys Sys, root fs.FS, names []string) (moduleReport, error) {
 	if err != nil {
 		return rep, fmt.Errorf("modules: %w", err)
 	}
-	mods, err := ix.Resolve(names)
-	if err != nil {
-		return rep, fmt.Errorf("modules: %w", err)
+	// Resolve each name on its own: one unknown module (a driver left out
+	// of this image) must not keep the others from loading.
+	var mods []kmod.Module
+	seen := map[string]bool{}
+	for _, n := range names {
+		ms, err := ix.Resolve([]string{n})
+		if err != nil {
+			rep.failed = append(rep.failed, fmt.Sprintf("%s: %v", n, err))
+			continue
+		}
+		for _, m := range ms {
+			if !seen[m.Name] {
+				seen[m.Name] = true
+				mods = append(mods, m)
+			} else if !m.Soft {
+				for i := range mods {
+					if mods[i].Name == m.Name {
+						mods[i].Soft = false
+					}
+				}
+			}
+		}
 	}
 	for _, m := range mods {
 		err := sys.LoadModule("/" + path.Join(dir, m.Path))

@@ -156,12 +156,14 @@ func Boot(ctx context.Context, cfg Config) (*System, error) {
 	if err := s.network(ctx, wait); err != nil {
 		fail(err)
 	}
+	start = s.sys.Uptime()
 	if err := s.mountData(ctx, wait); err != nil {
 		fail(err)
 	} else if mixed, err := seedEntropy(s.sys, s.root, s.board.Storage.DataDir); err != nil {
 		fail(err)
 	} else {
-		s.log.Info("entropy seeded", "from_saved_seed", mixed)
+		// getrandom blocks until the kernel's pool is ready: "took" shows it.
+		s.log.Info("entropy seeded", "from_saved_seed", mixed, "took", s.sys.Uptime()-start)
 	}
 	for _, h := range hardening {
 		if err := s.sys.WriteSysctl(h.name, h.value); err != nil {

@@ -90,14 +90,15 @@ type fstestFile = fstest.MapFile
 func TestReadyMarksIdleLater(t *testing.T) {
 	clk := clock.NewFake(time.Unix(0, 0))
 	var console syncBuffer
-	s, err := Boot(context.Background(), Config{Board: qemuBoard(t), Log: discard(), Clock: clk, Console: &console, Sys: newFakeSys(), Root: qemuRoot()})
+	b := qemuBoard(t)
+	b.Watchdog.Device = "" // its ticker would be a second waiter on the clock
+	s, err := Boot(context.Background(), Config{Board: b, Log: discard(), Clock: clk, Console: &console, Sys: newFakeSys(), Root: qemuRoot()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	n := clk.Waiters()
 	s.Ready()
-	clk.BlockUntil(n+1, nil)
+	clk.BlockUntil(1, nil)
 	clk.Advance(idleAfter)
 	deadline := time.Now().Add(5 * time.Second)
 	for !strings.Contains(console.String(), "mehfooz: idle board=qemu-x86_64") {
@@ -188,6 +189,25 @@ func TestBootReportsFailuresAndGoesOn(t *testing.T) {
 	}
 	if !slices.ContainsFunc(calls, func(c string) bool { return strings.HasPrefix(c, "watchdog") }) {
 		t.Error("watchdog not armed after a failure")
+	}
+}
+
+func TestUnknownModuleDoesNotStopTheOthers(t *testing.T) {
+	sys := newFakeSys()
+	b := qemuBoard(t)
+	b.Kernel.Modules = []string{"evdev", "bochs", "i6300esb"} // bochs is not in this image
+	s, err := Boot(context.Background(), Config{Board: b, Log: discard(), Console: io.Discard, Sys: sys, Root: qemuRoot()})
+	if s != nil {
+		defer s.Close()
+	}
+	if err == nil || !strings.Contains(err.Error(), "bochs") {
+		t.Fatalf("Boot = %v, want the missing bochs reported", err)
+	}
+	calls := sys.log()
+	for _, m := range []string{"evdev", "i6300esb"} {
+		if !slices.ContainsFunc(calls, func(c string) bool { return strings.HasPrefix(c, "insmod") && strings.Contains(c, m) }) {
+			t.Errorf("%s not loaded after an unknown module: %v", m, calls)
+		}
 	}
 }
 

@@ -229,10 +229,3 @@ func (realSys) ReapAny() (int, error) {
 		return pid, err
 	}
 }
-
-func wrapf(err error, format string, a ...any) error {
-	if err == nil {
-		return nil
-	}
-	return fmt.Errorf(format+": %w", append(a, err)...)
-}
