@@ -300,7 +300,11 @@ func (s *session) dataAllowed() bool {
 	case s.act.Is2G():
 		m.setPhase(PhaseRegistered, "on 2G: data refused")
 		return false
-	case s.serving != "" && !s.net.Allows(s.serving):
+	case s.serving == "":
+		// Fail closed: no data before we know which network this is.
+		m.setPhase(PhaseRegistered, "waiting for the network's identity (+COPS)")
+		return false
+	case !s.net.Allows(s.serving):
 		m.setPhase(PhaseRegistered, "network "+s.serving+" not allowed for this SIM: no data")
 		return false
 	}
