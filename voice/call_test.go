@@ -54,7 +54,7 @@ func TestCall(t *testing.T) {
 }
 
 // callOf returns the handset's current call, read on the Phone's goroutine.
-func callOf(t *testing.T, h *handset) *call {
+func callOf(t testing.TB, h *handset) *call {
 	t.Helper()
 	var c *call
 	if err := h.phone.do(func() error { c = h.phone.call; return nil }); err != nil || c == nil {
