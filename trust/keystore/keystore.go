@@ -268,7 +268,8 @@ func (ks *Keystore) sealSecretsLocked() error {
 // the PIN is tried, so cutting the power during a guess does not refund it.
 // A wrong PIN returns a *WrongPINError; the last allowed wrong PIN wipes the
 // store and returns ErrWiped. The duress PIN wipes the store too, but
-// returns a *WrongPINError, as a mistyped PIN would.
+// answers as a wrong PIN would at that count, in its return value, the
+// status, the log and the number of state writes.
 func (ks *Keystore) Unlock(pin []byte) error {
 	ks.mu.Lock()
 	defer ks.mu.Unlock()
@@ -285,10 +286,8 @@ func (ks *Keystore) Unlock(pin []byte) error {
 		// A tombstone after a duress wipe keeps the look of a locked
 		// phone: same cost per attempt, same answers, until the count runs out.
 		ks.st.params.Key(pin, ks.st.salt[:])
-		if left <= 0 {
-			return ErrWiped
-		}
-		return &WrongPINError{Left: left}
+		ks.paceLocked()
+		return ks.refuse(left)
 	}
 	kek, err := ks.kek(pin)
 	if err != nil {
@@ -301,21 +300,37 @@ func (ks *Keystore) Unlock(pin []byte) error {
 	if padded, ok := openWith(kek, ks.st.duress, ks.aad("duress")); ok {
 		req := unpad(padded)
 		clear(padded)
-		ks.opt.Log.Info("keystore wipe", "reason", "pin") // the log says no more than a PIN-count wipe would
+		// No log here: a wrong PIN logs nothing until the count runs out.
 		if err := ks.wipeLocked(req, ks.st.failed); err != nil {
 			return err
 		}
-		return &WrongPINError{Left: left}
+		return ks.refuse(left)
 	}
 	if left <= 0 {
-		ks.opt.Log.Warn("keystore wipe", "reason", "pin")
 		if err := ks.wipeLocked(ks.st.notice, ks.st.failed); err != nil {
 			return err
 		}
+		return ks.refuse(left)
+	}
+	ks.paceLocked()
+	return ks.refuse(left)
+}
+
+// refuse is the answer to every failed attempt, whether the PIN was wrong,
+// the duress PIN, or any PIN on a tombstone, so that none tells which.
+func (ks *Keystore) refuse(left int) error {
+	if left <= 0 {
+		ks.opt.Log.Warn("keystore wipe", "reason", "pin")
 		return ErrWiped
 	}
 	return &WrongPINError{Left: left}
 }
+
+// paceLocked writes the state once more, unchanged, so that a wrong PIN
+// costs the same two state writes as a right PIN (count, then reset) and the
+// duress PIN (count, then tombstone). Its failure changes nothing: the
+// attempt is already counted on disk.
+func (ks *Keystore) paceLocked() { _ = ks.saveLocked() }
 
 func (ks *Keystore) unlockLocked(dek []byte) error {
 	pt, ok := openWith(dek, ks.st.secrets, ks.aad("secrets"))
@@ -390,8 +405,9 @@ func (ks *Keystore) ID() trust.DeviceID {
 	return ks.st.id
 }
 
-// Status is what the daemon shows and acts on. It reveals nothing about a
-// duress PIN.
+// Status is what the daemon shows and acts on. Only PendingRevocation
+// reveals that a duress PIN wiped the store: it is for delivering the
+// request, never for display or logs.
 type Status struct {
 	ID          trust.DeviceID
 	Locked      bool
