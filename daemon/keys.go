@@ -133,6 +133,7 @@ func (k *Keys) unlock(_ context.Context, in state.Intent) error {
 		k.afterUnlock()
 		return nil
 	}
+	wasWiped := k.ks.Status().Wiped
 	err := k.ks.Unlock(in.PIN)
 	var wrong *keystore.WrongPINError
 	switch {
@@ -141,9 +142,13 @@ func (k *Keys) unlock(_ context.Context, in state.Intent) error {
 		return nil
 	case errors.As(err, &wrong), errors.Is(err, keystore.ErrWiped):
 		// A duress PIN answers exactly like a wrong one; only a pending
-		// revocation request shows that the store is gone.
+		// revocation request shows that the store is gone, and nothing
+		// here may show or log it before the attempts run out.
 		k.publish(true)
 		k.checkWiped()
+		if !wasWiped && errors.Is(err, keystore.ErrWiped) {
+			k.d.log.Warn("keystore wiped", "reason", "wrong PINs")
+		}
 		return fmt.Errorf("unlock: %w: %v", api.ErrRejected, err)
 	default:
 		return fmt.Errorf("unlock: %w", err)
@@ -168,7 +173,8 @@ func (k *Keys) markReady() {
 }
 
 // checkWiped notices a wipe by the revocation request it leaves, and
-// closes Wiped so the link delivers it. k.mu is held.
+// closes Wiped so the link delivers it. It logs nothing: after a duress PIN
+// the log must read as after a wrong one. k.mu is held.
 func (k *Keys) checkWiped() {
 	if len(k.ks.PendingRevocation()) == 0 {
 		return
@@ -177,7 +183,6 @@ func (k *Keys) checkWiped() {
 	case <-k.wiped:
 	default:
 		close(k.wiped)
-		k.d.log.Warn("keystore wiped")
 	}
 }
 
@@ -191,6 +196,7 @@ func (k *Keys) Wipe() error {
 	if err := k.ks.Wipe(); err != nil {
 		return err
 	}
+	k.d.log.Warn("keystore wiped", "reason", "order")
 	k.publish(true)
 	k.checkWiped()
 	return nil

@@ -1,9 +1,11 @@
 package daemon
 
 import (
+	"bytes"
 	"context"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"testing"
@@ -24,9 +26,13 @@ type keysFixture struct {
 }
 
 func newKeys(t *testing.T) *keysFixture {
+	return newKeysLog(t, slog.New(slog.DiscardHandler))
+}
+
+func newKeysLog(t *testing.T, log *slog.Logger) *keysFixture {
 	t.Helper()
 	f := trusttest.New(t)
-	d := New(f.Clock, slog.New(slog.DiscardHandler), state.Snapshot{Board: "sim"})
+	d := New(f.Clock, log, state.Snapshot{Board: "sim"})
 	dir := t.TempDir()
 	k, err := NewKeys(d, filepath.Join(dir, "keystore"), keystore.FileSecret{Path: filepath.Join(dir, "device.secret")},
 		"pk-gov-0001", f.Verifier, keystore.Options{Params: seal.Test, Clock: f.Clock})
@@ -172,5 +178,57 @@ func TestDuressPINLooksWrongButWipesAndAsksForRevocation(t *testing.T) {
 	// The right PIN no longer opens anything.
 	if err := x.intent(state.Intent{Kind: state.IntentUnlock, PIN: []byte("246810")}); !errors.Is(err, api.ErrRejected) {
 		t.Fatalf("right PIN after duress: %v", err)
+	}
+}
+
+// TestDuressPINShowsNothingAWrongPINWouldNot runs a handset through wrong
+// PINs, and another through the same with the duress PIN first, and
+// compares what each attempt shows: the answer, the Snapshot's lock state
+// and alerts, and the daemon's log.
+func TestDuressPINShowsNothingAWrongPINWouldNot(t *testing.T) {
+	type seen struct {
+		err    string
+		lock   state.Lock
+		alerts int
+		log    string
+	}
+	run := func(first []byte) []seen {
+		var logs bytes.Buffer
+		x := newKeysLog(t, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{
+			ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+				if a.Key == slog.TimeKey {
+					return slog.Attr{}
+				}
+				return a
+			},
+		})))
+		if err := x.intent(state.Intent{Kind: state.IntentUnlock, PIN: []byte("246810")}); err != nil {
+			t.Fatal(err)
+		}
+		x.enroll(t)
+		if err := x.k.Store().SetDuressPIN([]byte("999999")); err != nil {
+			t.Fatal(err)
+		}
+		x.intent(state.Intent{Kind: state.IntentLock})
+		logs.Reset()
+		var out []seen
+		for i := range keystore.DefaultMaxAttempts + 1 {
+			pin := []byte("111111")
+			if i == 0 {
+				pin = first
+			}
+			err := x.intent(state.Intent{Kind: state.IntentUnlock, PIN: pin})
+			s := x.d.Hub().Current()
+			out = append(out, seen{err: fmt.Sprint(err), lock: s.Lock, alerts: len(s.Alerts), log: logs.String()})
+			logs.Reset()
+		}
+		return out
+	}
+	want := run([]byte("111111"))
+	got := run([]byte("999999"))
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("attempt %d after the duress PIN shows\n%+v\nafter a wrong PIN\n%+v", i+1, got[i], want[i])
+		}
 	}
 }
