@@ -176,10 +176,12 @@ func Create(dir string, secret DeviceSecret, id trust.DeviceID, pin []byte, opt 
 	ks := &Keystore{dir: dir, secret: secret, opt: opt, st: st,
 		dek: make([]byte, 32), secrets: map[string][]byte{deviceKeyName: pkcs8}, key: key, pub: &key.PublicKey}
 	rand.Read(ks.dek)
-	kek, err := ks.kek(pin)
+	ds, err := secret.Generate()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("keystore: create: %w", err)
 	}
+	kek := ks.kekWith(ds, pin)
+	clear(ds)
 	defer clear(kek)
 	st.main = sealWith(kek, ks.dek, ks.aad("main"))
 	st.duress = make([]byte, duressLen)
@@ -205,15 +207,20 @@ func checkPIN(pin []byte) error {
 func (ks *Keystore) kek(pin []byte) ([]byte, error) {
 	ds, err := ks.secret.Key()
 	if err != nil {
-		return nil, fmt.Errorf("keystore: %w", err)
+		return nil, err
 	}
 	defer clear(ds)
+	return ks.kekWith(ds, pin), nil
+}
+
+// kekWith derives the key-encryption key for pin under device secret ds.
+func (ks *Keystore) kekWith(ds, pin []byte) []byte {
 	k := ks.st.params.Key(pin, ks.st.salt[:])
 	defer clear(k)
 	m := hmac.New(sha256.New, ds)
 	m.Write([]byte("mehfooz keystore kek v1"))
 	m.Write(k)
-	return m.Sum(nil), nil
+	return m.Sum(nil)
 }
 
 func (ks *Keystore) aad(part string) []byte {
@@ -276,6 +283,16 @@ func (ks *Keystore) Unlock(pin []byte) error {
 	if ks.st.wiped && ks.st.failed >= ks.st.max {
 		return ErrWiped
 	}
+	var ds []byte
+	if !ks.st.wiped {
+		// Without the device secret no PIN can be tried: that is not an
+		// attempt, so it must not count (ErrNoDeviceSecret).
+		var err error
+		if ds, err = ks.secret.Key(); err != nil {
+			return fmt.Errorf("keystore: unlock: %w", err)
+		}
+		defer clear(ds)
+	}
 	ks.st.failed++
 	if err := ks.saveLocked(); err != nil {
 		ks.st.failed--
@@ -289,10 +306,7 @@ func (ks *Keystore) Unlock(pin []byte) error {
 		ks.paceLocked()
 		return ks.refuse(left)
 	}
-	kek, err := ks.kek(pin)
-	if err != nil {
-		return err
-	}
+	kek := ks.kekWith(ds, pin)
 	defer clear(kek)
 	if dek, ok := openWith(kek, ks.st.main, ks.aad("main")); ok {
 		return ks.unlockLocked(dek)

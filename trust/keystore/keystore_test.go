@@ -399,3 +399,36 @@ func TestSealedStoreHoldsBundles(t *testing.T) {
 		t.Fatalf("store after a refused Put: %v", err)
 	}
 }
+
+// A device secret that cannot be read (its partition not mounted, a secure
+// element not answering) is not a wrong PIN: the attempt is not counted, and
+// no new secret is made in its place, or every right PIN would count
+// towards the wipe (before the fix, four right PINs wiped a store of three
+// attempts).
+func TestMissingDeviceSecretIsNotAWrongPIN(t *testing.T) {
+	f := newFixture(t)
+	f.create(t, 3).Lock()
+	aside := f.secret.Path + ".aside"
+	if err := os.Rename(f.secret.Path, aside); err != nil {
+		t.Fatal(err)
+	}
+	ks := f.open(t, 3)
+	for range 4 {
+		err := ks.Unlock(pin)
+		if !errors.Is(err, ErrNoDeviceSecret) {
+			t.Fatalf("unlock without the device secret: %v, want ErrNoDeviceSecret", err)
+		}
+	}
+	if s := ks.Status(); s.Failed != 0 || s.Wiped {
+		t.Fatalf("status %+v: attempts counted without the device secret", s)
+	}
+	if _, err := os.Stat(f.secret.Path); !os.IsNotExist(err) {
+		t.Fatalf("a new device secret was made in place of the missing one: %v", err)
+	}
+	if err := os.Rename(aside, f.secret.Path); err != nil {
+		t.Fatal(err)
+	}
+	if err := ks.Unlock(pin); err != nil {
+		t.Fatalf("right PIN once the secret is back: %v", err)
+	}
+}

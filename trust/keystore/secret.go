@@ -10,13 +10,22 @@ import (
 	"mehfooz/atomicfile"
 )
 
+// ErrNoDeviceSecret: the device secret is not there (never made, destroyed,
+// or its storage is missing). The keystore then refuses to try a PIN
+// rather than count a right one as wrong.
+var ErrNoDeviceSecret = errors.New("keystore: no device secret")
+
 // DeviceSecret is the half of the keystore key that does not come from the
 // PIN. On a production handset it lives in a secure element or is derived
 // from a fused hardware key, so a copy of the flash alone cannot be
 // brute-forced off the device; Destroy is then a hardware erase. FileSecret
 // is the stand-in for QEMU boards and development.
 type DeviceSecret interface {
-	// Key returns the 32-byte secret, creating it on first use.
+	// Generate makes a new 32-byte secret, replacing any, and returns it.
+	// Only Create calls it.
+	Generate() ([]byte, error)
+	// Key returns the secret, or an error wrapping ErrNoDeviceSecret if
+	// there is none. It never makes one.
 	Key() ([]byte, error)
 	// Destroy erases it: everything sealed under it becomes unrecoverable.
 	Destroy() error
@@ -29,21 +38,27 @@ type FileSecret struct{ Path string }
 // Key implements DeviceSecret.
 func (f FileSecret) Key() ([]byte, error) {
 	b, err := os.ReadFile(f.Path)
-	if err == nil {
-		if len(b) != 32 {
-			clear(b)
-			return nil, fmt.Errorf("keystore: device secret %s: %d bytes, want 32", f.Path, len(b))
-		}
-		return b, nil
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: %s", ErrNoDeviceSecret, f.Path)
 	}
-	if !errors.Is(err, fs.ErrNotExist) {
+	if err != nil {
 		return nil, fmt.Errorf("keystore: device secret: %w", err)
 	}
-	b = make([]byte, 32)
+	if len(b) != 32 {
+		clear(b)
+		return nil, fmt.Errorf("keystore: device secret %s: %d bytes, want 32", f.Path, len(b))
+	}
+	return b, nil
+}
+
+// Generate implements DeviceSecret.
+func (f FileSecret) Generate() ([]byte, error) {
+	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
 		return nil, err
 	}
 	if err := atomicfile.WriteFile(f.Path, b, 0o400); err != nil {
+		clear(b)
 		return nil, fmt.Errorf("keystore: device secret: %w", err)
 	}
 	return b, nil
