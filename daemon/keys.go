@@ -151,6 +151,9 @@ func (k *Keys) unlock(_ context.Context, in state.Intent) error {
 		}
 		return fmt.Errorf("unlock: %w: %v", api.ErrRejected, err)
 	default:
+		// The PIN was not tried (no device secret, a write failed): the
+		// user must see why the screen does not open.
+		k.d.Raise(state.AlertKeystore, state.SeverityCritical, "Keystore unreadable", err.Error())
 		return fmt.Errorf("unlock: %w", err)
 	}
 }

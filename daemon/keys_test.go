@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -230,5 +231,23 @@ func TestDuressPINShowsNothingAWrongPINWouldNot(t *testing.T) {
 		if got[i] != want[i] {
 			t.Errorf("attempt %d after the duress PIN shows\n%+v\nafter a wrong PIN\n%+v", i+1, got[i], want[i])
 		}
+	}
+}
+
+func TestUnlockWithoutDeviceSecretAlertsAndCountsNothing(t *testing.T) {
+	x := newKeys(t)
+	if err := x.intent(state.Intent{Kind: state.IntentUnlock, PIN: []byte("246810")}); err != nil {
+		t.Fatal(err)
+	}
+	x.intent(state.Intent{Kind: state.IntentLock})
+	os.Remove(filepath.Join(x.dir, "device.secret"))
+	x.k.ks.Lock()
+	err := x.intent(state.Intent{Kind: state.IntentUnlock, PIN: []byte("246810")})
+	if err == nil || errors.Is(err, api.ErrRejected) {
+		t.Fatalf("unlock without the device secret: %v, want a failure that is not a wrong PIN", err)
+	}
+	s := x.d.Hub().Current()
+	if s.Lock.WrongPINs != 0 || len(s.Alerts) != 1 || s.Alerts[0].Kind != state.AlertKeystore {
+		t.Fatalf("lock %+v alerts %+v: want no wrong PIN and a keystore alert", s.Lock, s.Alerts)
 	}
 }
