@@ -254,3 +254,22 @@ func FuzzDecodeIntent(f *testing.F) {
 		}
 	})
 }
+
+// An intent refused after its PIN was decoded (a field that follows it is
+// unknown, trailing data, a bad PIN) leaves no copy of the PIN behind.
+func TestDecodeIntentWipesPINWhenRefused(t *testing.T) {
+	for _, b := range []string{
+		`{"kind":"unlock","pin":"MjQ2ODEw","colour":"red"}`,
+		`{"kind":"unlock","pin":"MjQ2ODEw"} {}`,
+		`{"kind":"unlock","pin":"MjQ2ODEwYQ=="}`,
+		`{"kind":"unlock","pin":"MjQ2ODEw","on":"yes"}`,
+	} {
+		var in state.Intent
+		if err := decodeIntent([]byte(b), &in); err == nil {
+			t.Fatalf("%s: accepted", b)
+		}
+		if in.PIN != nil {
+			t.Errorf("%s: refused, but the PIN %q is still held", b, in.PIN)
+		}
+	}
+}

@@ -17,20 +17,29 @@ var errBadIntent = errors.New("bad intent")
 // returned Intent (it may hold a PIN).
 func DecodeIntent(b []byte) (state.Intent, error) {
 	var in state.Intent
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		return state.Intent{}, fmt.Errorf("%w: %v", errBadIntent, err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		in.Wipe()
-		return state.Intent{}, fmt.Errorf("%w: trailing data", errBadIntent)
-	}
-	if err := validate(in); err != nil {
-		in.Wipe()
+	if err := decodeIntent(b, &in); err != nil {
 		return state.Intent{}, err
 	}
 	return in, nil
+}
+
+// decodeIntent decodes into in and wipes it on any error, including one
+// found after the PIN was decoded (an unknown field that follows it).
+func decodeIntent(b []byte, in *state.Intent) (err error) {
+	defer func() {
+		if err != nil {
+			in.Wipe()
+		}
+	}()
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(in); err != nil {
+		return fmt.Errorf("%w: %v", errBadIntent, err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return fmt.Errorf("%w: trailing data", errBadIntent)
+	}
+	return validate(*in)
 }
 
 func validate(in state.Intent) error {
