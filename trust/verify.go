@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"mehfooz/clock"
@@ -22,6 +23,9 @@ type Verifier struct {
 	ca   *x509.Certificate
 	pool *x509.CertPool
 	clk  clock.Clock
+	// floor is the newest signed time seen (Unix seconds): Now never
+	// returns an earlier one.
+	floor atomic.Int64
 }
 
 // NewVerifier returns a Verifier anchored at ca, which must be a P-384 CA
@@ -46,12 +50,35 @@ func (v *Verifier) CA() *x509.Certificate { return v.ca }
 // run Device on the peer certificate as well for the clock-aware verdict.
 func (v *Verifier) Pool() *x509.CertPool { return v.pool }
 
-// Now is the Verifier's notion of the current time.
-func (v *Verifier) Now() time.Time { return v.clk.Now() }
+// Now is the Verifier's notion of the current time: its clock, but never
+// earlier than the newest signed time it has seen (Observe). A handset's
+// clock comes from the network, and a fake base station can set it back
+// (NITZ is not authenticated); without the floor that would make an expired
+// certificate valid again.
+func (v *Verifier) Now() time.Time {
+	now := v.clk.Now()
+	if f := v.floor.Load(); now.Unix() < f {
+		return time.Unix(f, 0).UTC()
+	}
+	return now
+}
+
+// Observe raises the floor of Now to t, a time signed by a party we trust:
+// the bundle holders call it with the issue time of each bundle they
+// verify, so the floor survives a restart with the bundles on disk.
+func (v *Verifier) Observe(t time.Time) {
+	s := t.Unix()
+	for {
+		f := v.floor.Load()
+		if s <= f || v.floor.CompareAndSwap(f, s) {
+			return
+		}
+	}
+}
 
 // Device verifies a handset certificate now and returns its device ID.
 func (v *Verifier) Device(leaf *x509.Certificate) (DeviceID, error) {
-	if err := v.Verify(leaf, RoleDevice, v.clk.Now()); err != nil {
+	if err := v.Verify(leaf, RoleDevice, v.Now()); err != nil {
 		return "", err
 	}
 	return DeviceID(leaf.Subject.CommonName), nil
@@ -72,7 +99,7 @@ func (v *Verifier) DeviceRaw(rawCerts [][]byte) (DeviceID, *x509.Certificate, er
 
 // Technician verifies a technician certificate now and returns the name.
 func (v *Verifier) Technician(leaf *x509.Certificate) (string, error) {
-	if err := v.Verify(leaf, RoleTechnician, v.clk.Now()); err != nil {
+	if err := v.Verify(leaf, RoleTechnician, v.Now()); err != nil {
 		return "", err
 	}
 	return leaf.Subject.CommonName, nil
@@ -82,7 +109,7 @@ func (v *Verifier) Technician(leaf *x509.Certificate) (string, error) {
 // check, in addition to crypto/tls's host-name check, so that no other role
 // of ours can stand in for the exchange).
 func (v *Verifier) Exchange(leaf *x509.Certificate) error {
-	return v.Verify(leaf, RoleExchange, v.clk.Now())
+	return v.Verify(leaf, RoleExchange, v.Now())
 }
 
 // ParseLeaf parses the first of rawCerts with a size cap.

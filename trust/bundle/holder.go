@@ -55,6 +55,7 @@ func NewHolder[T any](kind Kind, v *trust.Verifier, store Store, decode func(*Bu
 		return nil, fmt.Errorf("bundle: held %s: %w", kind, err)
 	}
 	h.cur, h.val = b, val
+	v.Observe(b.IssuedAt)
 	return h, nil
 }
 
@@ -95,6 +96,7 @@ func (h *Holder[T]) Offer(raw []byte) (bool, error) {
 		return false, fmt.Errorf("bundle: persist %s version %d: %w", h.kind, b.Version, err)
 	}
 	h.cur, h.val = b, val
+	h.v.Observe(b.IssuedAt) // the clock can no longer be set back before this
 	close(h.changed)
 	h.changed = make(chan struct{})
 	h.log.Info("bundle updated", "kind", h.kind.String(), "version", b.Version)
