@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"mehfooz/trust"
 )
@@ -72,8 +73,8 @@ func (h *Holder[T]) check(raw []byte) (*Bundle, T, error) {
 	return b, val, nil
 }
 
-// Offer verifies raw and, if it is newer than the held bundle, persists it
-// and makes it current. It reports whether the held bundle changed. The
+// Offer verifies raw and, if it is newer than the held bundle (a higher
+// version, issued no earlier), persists it and makes it current. It reports whether the held bundle changed. The
 // same bundle offered again is not an error (the exchange resends on every
 // connect); an older one, or another one with the same version, is
 // trust.ErrRollback.
@@ -91,6 +92,14 @@ func (h *Holder[T]) Offer(raw []byte) (bool, error) {
 		}
 		h.log.Warn("bundle rollback refused", "kind", h.kind.String(), "offered", b.Version, "held", h.cur.Version)
 		return false, fmt.Errorf("bundle: %s version %d offered, %d held: %w", h.kind, b.Version, h.cur.Version, trust.ErrRollback)
+	}
+	if h.cur != nil && b.IssuedAt.Before(h.cur.IssuedAt) {
+		// The signer's certificate is judged at the issue time the bundle
+		// states, so a publisher key whose certificate has expired could
+		// otherwise sign "old" bundles with new versions forever.
+		h.log.Warn("backdated bundle refused", "kind", h.kind.String(), "offered", b.IssuedAt, "held", h.cur.IssuedAt)
+		return false, fmt.Errorf("bundle: %s version %d issued %s, before the held one (%s): %w",
+			h.kind, b.Version, b.IssuedAt.Format(time.RFC3339), h.cur.IssuedAt.Format(time.RFC3339), trust.ErrRollback)
 	}
 	if err := h.store.Save(b.Raw); err != nil {
 		return false, fmt.Errorf("bundle: persist %s version %d: %w", h.kind, b.Version, err)

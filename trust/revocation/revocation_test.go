@@ -9,6 +9,8 @@ import (
 
 	"mehfooz/atomicfile"
 	"mehfooz/trust"
+	"mehfooz/trust/bundle"
+	"mehfooz/trust/ca"
 	"mehfooz/trust/revocation"
 	"mehfooz/trust/trusttest"
 )
@@ -154,4 +156,41 @@ func FuzzParseRequest(f *testing.F) {
 			t.Fatal("a different request verified")
 		}
 	})
+}
+
+// TestHolderRefusesBackdatedList: a publisher key whose certificate has
+// expired (and may have leaked since) signs a list with a higher version,
+// dated back into its certificate's lifetime, that drops a revoked device
+// and never expires. The holder must keep the newer list it has.
+func TestHolderRefusesBackdatedList(t *testing.T) {
+	f := trusttest.New(t)
+	oldKey, oldCert := f.PublisherKey, f.PublisherCert // valid one year from Epoch
+	f.Clock.Advance(360 * 24 * time.Hour)
+	k, _ := ca.NewKey()
+	c, err := f.CA.IssuePublisher("test-publisher-2", &k.PublicKey, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.PublisherKey, f.PublisherCert = k, c
+	f.Clock.Advance(40 * 24 * time.Hour) // the old certificate has expired
+	h, err := revocation.NewHolder(f.Verifier, &bundle.Memory{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := f.Revocations("pk-0007")
+	if _, err := h.Offer(f.SignRevocations(held)); err != nil {
+		t.Fatal(err)
+	}
+	forged := &revocation.List{Version: held.Version + 1, IssuedAt: trusttest.Epoch.Add(100 * 24 * time.Hour),
+		Expires: trusttest.Epoch.Add(20 * 365 * 24 * time.Hour)}
+	raw, err := revocation.Sign(forged, oldKey, oldCert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Offer(raw); !errors.Is(err, trust.ErrRollback) {
+		t.Fatalf("backdated list from an expired publisher: %v, want ErrRollback", err)
+	}
+	if l, _ := h.Current(); l.Version != held.Version || l.Check("pk-0007", f.Clock.Now()) == nil {
+		t.Fatalf("held list is now version %d; pk-0007 revoked: %v", l.Version, l.Check("pk-0007", f.Clock.Now()))
+	}
 }
