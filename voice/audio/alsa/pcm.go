@@ -16,6 +16,7 @@ import (
 	"io/fs"
 	"math/bits"
 	"os"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
@@ -80,16 +81,15 @@ type Device interface {
 
 // PCM is an open, configured playback or capture stream.
 type PCM struct {
-	dev     Device
-	stream  Stream
-	format  audio.Format // what callers see
-	hwCh    int          // channels the device runs
-	period  int          // frames per period
-	buffer  int          // frames in the device buffer
-	buf     []int16      // interleaved device frames for one caller frame
-	xruns   uint64
-	closed  bool
-	started bool
+	dev    Device
+	stream Stream
+	format audio.Format // what callers see
+	hwCh   int          // channels the device runs
+	period int          // frames per period
+	buffer int          // frames in the device buffer
+	buf    []int16      // interleaved device frames for one caller frame
+	xruns  atomic.Uint64
+	closed atomic.Bool // Close may run while a transfer waits
 }
 
 // Open opens the PCM device node at path (see Path) and configures it.
@@ -237,7 +237,7 @@ func boundary(buffer int) uframes {
 func (p *PCM) Format() audio.Format { return p.format }
 
 // Xruns counts the under- or overruns recovered so far.
-func (p *PCM) Xruns() uint64 { return p.xruns }
+func (p *PCM) Xruns() uint64 { return p.xruns.Load() }
 
 // Period is the device's period in frames, as negotiated.
 func (p *PCM) Period() int { return p.period }
@@ -293,7 +293,7 @@ func (p *PCM) ReadFrame(pcm []int16) error {
 
 func (p *PCM) check(pcm []int16, want Stream) error {
 	switch {
-	case p.closed:
+	case p.closed.Load():
 		return audio.ErrClosed
 	case p.stream != want:
 		return fmt.Errorf("alsa: %v on a %v stream", map[Stream]string{Playback: "write", Capture: "read"}[want], p.stream)
@@ -322,11 +322,11 @@ func (p *PCM) transfer(req uintptr, buf []int16) error {
 			retries = 0
 			continue
 		case errors.Is(err, syscall.EPIPE):
-			p.xruns++
+			p.xruns.Add(1)
 		case errors.Is(err, errSuspended):
 			// Suspended (system sleep): resume if the driver can, else
 			// start over with a prepare.
-			p.xruns++
+			p.xruns.Add(1)
 			if p.dev.Ioctl(ioctlResume, nil) == nil {
 				continue
 			}
@@ -346,7 +346,7 @@ func (p *PCM) transfer(req uintptr, buf []int16) error {
 
 // Drain blocks until everything written has played (playback only).
 func (p *PCM) Drain() error {
-	if p.closed {
+	if p.closed.Load() {
 		return audio.ErrClosed
 	}
 	if p.stream != Playback {
@@ -360,10 +360,9 @@ func (p *PCM) Drain() error {
 
 // Close stops the stream at once (dropping what is queued) and closes the device.
 func (p *PCM) Close() error {
-	if p.closed {
+	if p.closed.Swap(true) {
 		return nil
 	}
-	p.closed = true
 	p.dev.Ioctl(ioctlDrop, nil)
 	return p.dev.Close()
 }
