@@ -258,6 +258,14 @@ func (e pcChanged) handle(p *Phone) {
 	switch st {
 	case webrtc.PeerConnectionStateConnected:
 		p.onConnected(c)
+	case webrtc.PeerConnectionStateDisconnected:
+		// Consent checks stopped coming back (RFC 7675): one side's bearer
+		// changed without the daemon noticing, or the relay path broke. The
+		// caller restarts ICE on its own, so either side's loss is repaired
+		// and the two never restart at once.
+		if c.outgoing && c.keys.opener != nil {
+			p.startRestart(c)
+		}
 	case webrtc.PeerConnectionStateFailed, webrtc.PeerConnectionStateClosed:
 		if c.keys.opener == nil && c.peer.pc.SCTP().Transport().State() != webrtc.DTLSTransportStateConnected {
 			// Never connected: ICE reached the peer, so DTLS refused it (a

@@ -36,3 +36,25 @@ func TestICERestartSurvivesNewBearer(t *testing.T) {
 		t.Fatalf("alice made %d TURN allocations, want a new one", n)
 	}
 }
+
+// TestICERestartWithoutNotice: bob's bearer changes and nobody tells his
+// Phone; alice's consent checks stop coming back, she restarts ICE herself,
+// and the call recovers.
+func TestICERestartWithoutNotice(t *testing.T) {
+	checkGoroutines(t)
+	w := newWorld(t)
+	alice, bob := w.handset(t, "alice"), w.handset(t, "bob")
+	connect(t, alice, bob)
+	alice.awaitFrames(t, 10)
+	w.relay.cut("bob")
+	time.Sleep(200 * time.Millisecond)
+	na := len(alice.frames())
+	alice.awaitFrames(t, na+25) // after ICE's 3 s disconnection timeout and the restart
+	bob.awaitFrames(t, len(bob.frames())+25)
+	if s := alice.phone.State(); s.Phase != PhaseConnected {
+		t.Fatalf("alice after the outage: %s", s.Phase)
+	}
+	if n := w.relay.allocations("bob"); n < 2 {
+		t.Fatalf("bob made %d TURN allocations, want a new one", n)
+	}
+}

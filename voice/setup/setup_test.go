@@ -14,8 +14,6 @@ import (
 	"mehfooz/voice/setup"
 )
 
-var epoch = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
-
 type world struct {
 	ca             *testpki.CA
 	alice, bob     testpki.Device

@@ -80,7 +80,7 @@ func TestOpaqueRefusesPointers(t *testing.T) {
 		p *[4]byte
 		n int
 	}
-	for _, x := range []any{nil, 3, &withSlice{b: []byte{1}}, &twoFields{p: new([4]byte)}, (*[4]byte)(nil), &struct{}{}} {
+	for _, x := range []any{nil, 3, &withSlice{b: []byte{1}}, &twoFields{p: new([4]byte), n: 1}, (*[4]byte)(nil), &struct{}{}} {
 		if err := Opaque(x); !errors.Is(err, ErrUnsupported) {
 			t.Errorf("Opaque(%T) = %v, want ErrUnsupported", x, err)
 		}
