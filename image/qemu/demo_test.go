@@ -54,16 +54,16 @@ func TestTwoHandsets(t *testing.T) {
 	}
 	run("phonectl", "ca", "init", "--dir", caDir, "--kdf-memory", "1", "--kdf-time", "1")
 	run("phonectl", "ca", "issue", "--ca", caDir, "--role", "exchange", "--host", "10.0.2.2,127.0.0.1", "--out", filepath.Join(f.dir, "exchange"))
-	start := func(name string, args ...string) {
+	start := func(logName, name string, args ...string) {
 		cmd := exec.CommandContext(ctx, filepath.Join(bin, name), args...)
-		log, _ := os.Create(filepath.Join(out, name+"-"+filepath.Base(args[len(args)-1])+".log"))
+		log, _ := os.Create(filepath.Join(out, logName+".log"))
 		cmd.Stdout, cmd.Stderr = log, log
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait(); log.Close() })
 	}
-	start("exchange", "--listen", "127.0.0.1:7443", "--admin", "", "--turn-tls", "", "--turn-udp", "127.0.0.1:3478",
+	start("exchange", "exchange", "--listen", "127.0.0.1:7443", "--admin", "", "--turn-tls", "", "--turn-udp", "127.0.0.1:3478",
 		"--relay-ip", "127.0.0.1", "--turn-host", "10.0.2.2", "--ca", filepath.Join(caDir, "ca.pem"),
 		"--cert", filepath.Join(f.dir, "exchange.pem"), "--key", filepath.Join(f.dir, "exchange.key"), "--db", filepath.Join(f.dir, "exchange.db"))
 
@@ -75,7 +75,7 @@ func TestTwoHandsets(t *testing.T) {
 		dir := filepath.Join(f.dir, n)
 		os.MkdirAll(dir, 0o755)
 		sock := filepath.Join(dir, "modem.sock")
-		start("modemsim", "--log-level", "warn", "--socket", sock)
+		start("modemsim-"+n, "modemsim", "--log-level", "warn", "--socket", sock)
 		for range 100 {
 			if _, err := os.Stat(sock); err == nil {
 				break
