@@ -61,8 +61,8 @@ func LoadProvisioning(r io.Reader) (*Provisioning, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: ca: %w", ErrProvisioning, err)
 	}
-	if !c.IsCA {
-		return nil, fmt.Errorf("%w: ca: not a CA certificate", ErrProvisioning)
+	if err := trust.CheckAnchor(c); err != nil {
+		return nil, fmt.Errorf("%w: ca: %w", ErrProvisioning, err)
 	}
 	p.caCert = c
 	if len(bytes.TrimSpace(p.Cellular)) == 0 {

@@ -1,10 +1,17 @@
 package daemon
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
 	"errors"
+	"math/big"
 	"strings"
 	"testing"
+	"time"
 
 	"mehfooz/trust"
 	"mehfooz/trust/ca"
@@ -46,6 +53,12 @@ func TestLoadProvisioningRefusals(t *testing.T) {
 		"no port":       func(m map[string]any) { m["exchange"] = "10.0.2.2" },
 		"unknown field": func(m map[string]any) { m["apn"] = "internet" },
 		"not a ca":      func(m map[string]any) { m["ca"] = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n" },
+		// A CA the handset's Verifier would refuse must be refused here, or
+		// phoned gets past provisioning and then cannot start at all.
+		"P-256 ca": func(m map[string]any) { m["ca"] = string(ca.EncodeCertificatePEM(selfSignedCA(t, elliptic.P256()))) },
+		"leaf as ca": func(m map[string]any) {
+			m["ca"] = string(ca.EncodeCertificatePEM(trusttest.New(t).Enroll("pk-gov-0001").Cert))
+		},
 	} {
 		_, err := LoadProvisioning(strings.NewReader(provisioningJSON(t, edit)))
 		if !errors.Is(err, ErrProvisioning) {
@@ -69,4 +82,24 @@ func FuzzLoadProvisioning(f *testing.F) {
 			t.Fatalf("accepted %q", s)
 		}
 	})
+}
+
+func selfSignedCA(t *testing.T, curve elliptic.Curve) *x509.Certificate {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(curve, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "other CA"},
+		NotBefore: trusttest.Epoch, NotAfter: trusttest.Epoch.Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign}
+	der, err := x509.CreateCertificate(rand.Reader, tpl, tpl, &k.PublicKey, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

@@ -28,18 +28,27 @@ type Verifier struct {
 	floor atomic.Int64
 }
 
-// NewVerifier returns a Verifier anchored at ca, which must be a P-384 CA
-// certificate.
+// NewVerifier returns a Verifier anchored at ca, which must pass CheckAnchor.
 func NewVerifier(ca *x509.Certificate, clk clock.Clock) (*Verifier, error) {
-	if ca == nil || !ca.IsCA || !ca.BasicConstraintsValid {
-		return nil, fmt.Errorf("trust: new verifier: anchor is not a CA certificate")
-	}
-	if !isP384(ca) {
-		return nil, fmt.Errorf("trust: new verifier: %w", ErrKeyType)
+	if err := CheckAnchor(ca); err != nil {
+		return nil, fmt.Errorf("trust: new verifier: %w", err)
 	}
 	pool := x509.NewCertPool()
 	pool.AddCert(ca)
 	return &Verifier{ca: ca, pool: pool, clk: clk}, nil
+}
+
+// CheckAnchor reports whether ca can anchor a Verifier: a CA certificate
+// (basicConstraints CA=TRUE) with an ECDSA P-384 key. Whoever accepts a CA
+// certificate from a file (provisioning) checks it here first.
+func CheckAnchor(ca *x509.Certificate) error {
+	if ca == nil || !ca.IsCA || !ca.BasicConstraintsValid {
+		return fmt.Errorf("%w: anchor is not a CA certificate", ErrWrongRole)
+	}
+	if !isP384(ca) {
+		return fmt.Errorf("anchor: %w", ErrKeyType)
+	}
+	return nil
 }
 
 // CA returns the anchor certificate.
