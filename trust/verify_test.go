@@ -317,3 +317,51 @@ func FuzzDeviceRaw(f *testing.F) {
 		}
 	})
 }
+
+// A handset's key cannot mint certificates: a certificate whose issuer is
+// an enrolled device (no basicConstraints CA=TRUE) chains to nothing we
+// trust, even with the device certificate sent along.
+func TestVerifyLeafAsIssuer(t *testing.T) {
+	clk := clock.NewFake(epoch)
+	a, _ := ca.New(clk, "Test CA", 0)
+	key := p384(t)
+	der, _ := enroll.NewRequest(key, "pk-0001")
+	req, _ := enroll.ParseRequest(der)
+	issuer, err := a.IssueDevice(req, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := (&rawCA{cert: issuer, key: key}).sign(t, deviceTemplate("pk-0002"), &p384(t).PublicKey)
+	if _, _, err := a.Verifier().DeviceRaw([][]byte{forged.Raw, issuer.Raw}); !errors.Is(err, trust.ErrWrongCA) {
+		t.Fatalf("certificate issued by a device: err = %v, want ErrWrongCA", err)
+	}
+}
+
+// An anchor must be a CA certificate (basicConstraints CA=TRUE) with a
+// P-384 key.
+func TestNewVerifierRefusesBadAnchors(t *testing.T) {
+	clk := clock.NewFake(epoch)
+	a, _ := ca.New(clk, "Test CA", 0)
+	noBC := newRawCA(t, epoch, epoch.Add(time.Hour))
+	tpl := *noBC.cert
+	tpl.BasicConstraintsValid, tpl.IsCA = false, false
+	der, err := x509.CreateCertificate(rand.Reader, &tpl, &tpl, noBC.cert.PublicKey, noBC.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noBCCert, _ := x509.ParseCertificate(der)
+	k256, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tpl256 := *noBC.cert
+	der, _ = x509.CreateCertificate(rand.Reader, &tpl256, &tpl256, &k256.PublicKey, k256)
+	p256, _ := x509.ParseCertificate(der)
+	for name, c := range map[string]*x509.Certificate{
+		"nil":                    nil,
+		"no basicConstraints":    noBCCert,
+		"a device certificate":   enrolled(t, a, "pk-0001"),
+		"a P-256 CA certificate": p256,
+	} {
+		if _, err := trust.NewVerifier(c, clk); err == nil {
+			t.Errorf("%s accepted as the anchor", name)
+		}
+	}
+}
