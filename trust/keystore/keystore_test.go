@@ -432,3 +432,25 @@ func TestMissingDeviceSecretIsNotAWrongPIN(t *testing.T) {
 		t.Fatalf("right PIN once the secret is back: %v", err)
 	}
 }
+
+// A new store's secret replaces a leftover one by shredding it first.
+func TestGenerateShredsALeftoverSecret(t *testing.T) {
+	f := newFixture(t)
+	old := bytes.Repeat([]byte{0x5A}, 32)
+	os.WriteFile(f.secret.Path, old, 0o400)
+	observer := f.secret.Path + ".observer"
+	if err := os.Link(f.secret.Path, observer); err != nil {
+		t.Skipf("hard links unsupported: %v", err)
+	}
+	ks := f.create(t, 3)
+	if got, _ := os.ReadFile(observer); !bytes.Equal(got, make([]byte, 32)) {
+		t.Fatalf("the leftover secret's blocks still hold %x", got)
+	}
+	if k, err := f.secret.Key(); err != nil || bytes.Equal(k, old) {
+		t.Fatalf("new secret %x, %v", k, err)
+	}
+	ks.Lock()
+	if err := ks.Unlock(pin); err != nil {
+		t.Fatal(err)
+	}
+}

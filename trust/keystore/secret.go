@@ -57,6 +57,12 @@ func (f FileSecret) Generate() ([]byte, error) {
 	if _, err := rand.Read(b); err != nil {
 		return nil, err
 	}
+	// A secret left from an earlier store (whose state file is gone) is
+	// shredded, not just renamed over.
+	if err := f.Destroy(); err != nil {
+		clear(b)
+		return nil, err
+	}
 	if err := atomicfile.WriteFile(f.Path, b, 0o400); err != nil {
 		clear(b)
 		return nil, fmt.Errorf("keystore: device secret: %w", err)
