@@ -101,6 +101,8 @@ type offerReady struct {
 	sdp  string
 }
 
+func (e offerReady) discard() { e.peer.pc.Close() }
+
 func (e offerReady) handle(p *Phone) {
 	c := e.c
 	if p.call != c { // ended meanwhile: the teardown waits for nobody to close this
@@ -143,6 +145,12 @@ type peerWarm struct {
 	c    *call
 	peer *peer
 	err  error
+}
+
+func (e peerWarm) discard() {
+	if e.peer != nil {
+		e.peer.pc.Close()
+	}
 }
 
 func (e peerWarm) handle(p *Phone) {
@@ -222,6 +230,11 @@ type answerReady struct {
 	ct, secret []byte
 }
 
+func (e answerReady) discard() {
+	e.peer.pc.Close() // closing twice (a warm peer the teardown closed) is harmless
+	wipe.Bytes(e.secret)
+}
+
 func (e answerReady) handle(p *Phone) {
 	c := e.c
 	if p.call != c {
@@ -267,12 +280,14 @@ func (e pcChanged) handle(p *Phone) {
 			p.startRestart(c)
 		}
 	case webrtc.PeerConnectionStateFailed, webrtc.PeerConnectionStateClosed:
-		if c.keys.opener == nil && c.peer.pc.SCTP().Transport().State() != webrtc.DTLSTransportStateConnected {
-			// Never connected: ICE reached the peer, so DTLS refused it (a
-			// rejected side sees the close_notify and goes Closed, pion.md §1(b)).
-			if c.peer.pc.ICEConnectionState() == webrtc.ICEConnectionStateConnected ||
-				c.peer.pc.SCTP().Transport().State() == webrtc.DTLSTransportStateFailed ||
-				st == webrtc.PeerConnectionStateClosed {
+		if c.keys.opener == nil {
+			// Never connected. If DTLS started and failed, or the peer closed
+			// it (a refused side sees the close_notify and goes Closed,
+			// pion.md §1(b)), a DTLS check refused the call; otherwise ICE
+			// found no path.
+			ds := c.peer.pc.SCTP().Transport().State()
+			if ds == webrtc.DTLSTransportStateFailed || ds == webrtc.DTLSTransportStateClosed ||
+				st == webrtc.PeerConnectionStateClosed || dtlsCheck(c.peer.plog.lines()) != CheckDTLS {
 				// pion may log the reason just after the state changes.
 				if dtlsCheck(c.peer.plog.lines()) == CheckDTLS && c.timerWhat != "dtls" {
 					p.arm(c, dtlsVerdictWait, "dtls")

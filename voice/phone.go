@@ -100,6 +100,7 @@ func (p *Phone) Run(ctx context.Context) error {
 		cancel()
 		close(quit) // the sender delivers what is queued (the hang-up), then stops
 		helpers.Wait()
+		p.discardQueued()
 	}()
 	for {
 		var timerC <-chan time.Time
@@ -119,6 +120,25 @@ func (p *Phone) Run(ctx context.Context) error {
 
 // event is anything that happens to the Phone; handle runs on Run's goroutine.
 type event interface{ handle(p *Phone) }
+
+// holder is an event that carries a resource (a peer connection, a secret)
+// which must be released if the event is never handled.
+type holder interface{ discard() }
+
+// discardQueued releases what events still queued when Run stops hold: a
+// setup job may have handed over a peer connection just as its call ended.
+func (p *Phone) discardQueued() {
+	for {
+		select {
+		case ev := <-p.events:
+			if h, ok := ev.(holder); ok {
+				h.discard()
+			}
+		default:
+			return
+		}
+	}
+}
 
 // request runs fn on Run's goroutine and waits for its result.
 type request struct {
