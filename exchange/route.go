@@ -114,9 +114,13 @@ func (x *Exchange) route1(s *session, env *wire.Envelope) error {
 		if from != c.callee || c.answered {
 			return refuse(wire.CodeBadState, "only the callee declines, before answering")
 		}
-	case wire.RestartOffer, wire.RestartAnswer:
+	case wire.RestartOffer, wire.RestartAnswer, wire.Hold:
 		if !c.answered {
-			return refuse(wire.CodeBadState, "ICE restart before the answer")
+			return refuse(wire.CodeBadState, "%s before the answer", env.Kind)
+		}
+	case wire.Reveal:
+		if from != c.caller || !c.answered {
+			return refuse(wire.CodeBadState, "reveal is the caller's, after the answer")
 		}
 	}
 	// The directory or revocation list may have changed since the invite.
@@ -131,7 +135,7 @@ func (x *Exchange) route1(s *session, env *wire.Envelope) error {
 	switch env.Kind {
 	case wire.Answer:
 		c.answered = true
-	case wire.Decline, wire.Busy, wire.Hangup:
+	case wire.Decline, wire.Busy, wire.Hangup, wire.Refuse:
 		delete(x.calls, c.id)
 	}
 	x.forward(peer, from, env)

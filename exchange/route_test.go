@@ -103,6 +103,12 @@ func TestRoutingRefusals(t *testing.T) {
 		send(a, wire.RestartOffer, call, "pk-0002")
 		refusedWith(t, a, call, wire.CodeBadState)
 	})
+	t.Run("hold and reveal before the answer", func(t *testing.T) {
+		send(a, wire.Hold, call, "pk-0002")
+		refusedWith(t, a, call, wire.CodeBadState)
+		send(a, wire.Reveal, call, "pk-0002")
+		refusedWith(t, a, call, wire.CodeBadState)
+	})
 	t.Run("second invite under the same call ID", func(t *testing.T) {
 		send(a, wire.Invite, call, "pk-0002")
 		refusedWith(t, a, call, wire.CodeReplayed)
@@ -111,6 +117,10 @@ func TestRoutingRefusals(t *testing.T) {
 	next[*client.Routed](a, noise)
 	t.Run("second answer", func(t *testing.T) {
 		send(b, wire.Answer, call, "pk-0001")
+		refusedWith(t, b, call, wire.CodeBadState)
+	})
+	t.Run("callee reveals", func(t *testing.T) {
+		send(b, wire.Reveal, call, "pk-0001")
 		refusedWith(t, b, call, wire.CodeBadState)
 	})
 	send(b, wire.Hangup, call, "pk-0001")
@@ -123,6 +133,17 @@ func TestRoutingRefusals(t *testing.T) {
 	t.Run("message for a closed call", func(t *testing.T) {
 		send(a, wire.Candidate, call, "pk-0002")
 		refusedWith(t, a, call, wire.CodeNoCall)
+	})
+	t.Run("a refusal closes the call", func(t *testing.T) {
+		id := wire.NewCallID()
+		send(a, wire.Invite, id, "pk-0002")
+		next[*client.Routed](b, noise)
+		send(b, wire.Refuse, id, "pk-0001")
+		if r := next[*client.Routed](a, noise); r.Kind != wire.Refuse {
+			t.Fatalf("caller got %v, want the refusal", r.Kind)
+		}
+		send(a, wire.Hangup, id, "pk-0002")
+		refusedWith(t, a, id, wire.CodeNoCall)
 	})
 	t.Run("no TURN relay configured", func(t *testing.T) {
 		id := wire.NewCallID()

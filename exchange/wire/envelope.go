@@ -37,11 +37,19 @@ const (
 	Hangup        RouteKind = 7
 	RestartOffer  RouteKind = 8
 	RestartAnswer RouteKind = 9
+	// Reveal carries the caller's SAS nonce, committed to in its invite,
+	// once the media path is up.
+	Reveal RouteKind = 10
+	// Hold puts the call on hold or takes it off, either way.
+	Hold RouteKind = 11
+	// Refuse ends the call because a security check failed at the sender.
+	Refuse RouteKind = 12
 )
 
 var routeNames = map[RouteKind]string{
 	Invite: "invite", Ringing: "ringing", Answer: "answer", Decline: "decline", Busy: "busy",
 	Candidate: "candidate", Hangup: "hangup", RestartOffer: "restart-offer", RestartAnswer: "restart-answer",
+	Reveal: "reveal", Hold: "hold", Refuse: "refuse",
 }
 
 func (k RouteKind) String() string {
