@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -176,8 +178,16 @@ func gather(ctx context.Context, pc *webrtc.PeerConnection) (string, error) {
 	if ld == nil {
 		return "", fmt.Errorf("voice: gather candidates: no local description")
 	}
+	// No relay candidate means the relay refused us (credentials, its TLS
+	// certificate, a quota) or is out of reach: ringing the peer would only
+	// lead to a call that cannot connect.
+	if !strings.Contains(ld.SDP, "a=candidate:") {
+		return "", errNoCandidates
+	}
 	return ld.SDP, nil
 }
+
+var errNoCandidates = errors.New("voice: no relay candidate: the TURN relay refused or is unreachable")
 
 // turnTLSDialer is pion's route to TURN over TLS (turns: URLs): ice would
 // otherwise trust the system roots and present no certificate (pion.md §4).

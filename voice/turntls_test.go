@@ -73,3 +73,34 @@ func TestCallOverTURNTLS(t *testing.T) {
 		t.Fatalf("TLS clients the relay authenticated: %v", seen)
 	}
 }
+
+// TestTURNTLSRefusesUnknownRelay: a relay whose certificate does not chain to
+// the operator CA the handset trusts gets no connection, so no relay
+// candidate, and the call does not happen.
+func TestTURNTLSRefusesUnknownRelay(t *testing.T) {
+	checkGoroutines(t)
+	w := newWorld(t)
+	tlsCfg, _ := operatorTLS(t, w.ca.Pool)
+	_, otherRoots := operatorTLS(t, w.ca.Pool) // a different operator CA
+	w.relay = newRelay(t, tlsCfg)
+	wrongCA := func(c *Config) {
+		id := c.Identity.DeviceID
+		c.TURN = func(context.Context, CallInfo) ([]ICEServer, error) { return w.relay.servers(id, w.relay.tlsURL), nil }
+		c.TURNRoots = otherRoots
+		c.Timeouts.Gather = 2 * time.Second
+	}
+	alice := w.handset(t, "alice", wrongCA)
+	w.handset(t, "bob")
+	if err := alice.phone.Dial("bob"); err != nil {
+		t.Fatal(err)
+	}
+	s := alice.awaitPhase(t, PhaseEnded)
+	if s.End.Kind != EndUnreachable && s.End.Kind != EndNetwork {
+		t.Fatalf("ended with %s (%s)", s.End, s.End.Detail)
+	}
+	w.relay.mu.Lock()
+	defer w.relay.mu.Unlock()
+	if len(w.relay.tlsClients) != 0 {
+		t.Fatalf("the relay authenticated %v", w.relay.tlsClients)
+	}
+}
