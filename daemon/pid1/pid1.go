@@ -324,6 +324,14 @@ const idleAfter = 10 * time.Second
 // phoned's resident memory, and ten seconds later an "idle" line with the
 // memory again. Call it once, when phoned is up.
 func (s *System) Ready() {
+	if s.pid1 {
+		// No listening port: the handset reaches out, nobody reaches in.
+		if n, err := listeners(s.root); err != nil {
+			s.log.Warn("listening sockets", "err", err)
+		} else {
+			s.log.Info("listening sockets", "tcp_listen_and_udp_bound", n)
+		}
+	}
 	s.mark("ready")
 	s.wg.Add(1)
 	go func() {

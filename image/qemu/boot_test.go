@@ -227,6 +227,10 @@ func TestBoot(t *testing.T) {
 			t.Errorf("console lacks %q", want)
 		}
 	}
+	// No listening TCP socket and no bound UDP socket: nothing can reach in.
+	if !strings.Contains(console(), `msg="listening sockets" tcp_listen_and_udp_bound=0`) {
+		t.Error("the guest has a listening network port (or did not report)")
+	}
 	for _, bad := range []string{"level=ERROR", "Kernel panic", "Call Trace"} {
 		if strings.Contains(console(), bad) {
 			t.Errorf("console shows %q", bad)
