@@ -17,6 +17,11 @@ type Store interface {
 	Save([]byte) error
 }
 
+// IssueSkew is how much earlier than the held bundle a newer version may say
+// it was issued: two signers (a technician's workstation, the exchange) do
+// not share a clock. It matches the CA's backdating of certificates.
+const IssueSkew = 10 * time.Minute
+
 // Holder keeps the newest verified bundle of one kind, decoded to T. It
 // refuses a bundle that is badly signed, malformed, of another kind, or not
 // newer than the one it holds (rollback), and then keeps what it had. A
@@ -74,7 +79,8 @@ func (h *Holder[T]) check(raw []byte) (*Bundle, T, error) {
 }
 
 // Offer verifies raw and, if it is newer than the held bundle (a higher
-// version, issued no earlier), persists it and makes it current. It reports whether the held bundle changed. The
+// version, issued no earlier than IssueSkew before it), persists it and
+// makes it current. It reports whether the held bundle changed. The
 // same bundle offered again is not an error (the exchange resends on every
 // connect); an older one, or another one with the same version, is
 // trust.ErrRollback.
@@ -93,7 +99,7 @@ func (h *Holder[T]) Offer(raw []byte) (bool, error) {
 		h.log.Warn("bundle rollback refused", "kind", h.kind.String(), "offered", b.Version, "held", h.cur.Version)
 		return false, fmt.Errorf("bundle: %s version %d offered, %d held: %w", h.kind, b.Version, h.cur.Version, trust.ErrRollback)
 	}
-	if h.cur != nil && b.IssuedAt.Before(h.cur.IssuedAt) {
+	if h.cur != nil && b.IssuedAt.Before(h.cur.IssuedAt.Add(-IssueSkew)) {
 		// The signer's certificate is judged at the issue time the bundle
 		// states, so a publisher key whose certificate has expired could
 		// otherwise sign "old" bundles with new versions forever.

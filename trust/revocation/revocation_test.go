@@ -193,4 +193,10 @@ func TestHolderRefusesBackdatedList(t *testing.T) {
 	if l, _ := h.Current(); l.Version != held.Version || l.Check("pk-0007", f.Clock.Now()) == nil {
 		t.Fatalf("held list is now version %d; pk-0007 revoked: %v", l.Version, l.Check("pk-0007", f.Clock.Now()))
 	}
+	// Another signer whose clock runs a few minutes behind is not a forger.
+	behind := f.Revocations("pk-0007", "pk-0008")
+	behind.IssuedAt = held.IssuedAt.Add(-bundle.IssueSkew + time.Minute)
+	if _, err := h.Offer(f.SignRevocations(behind)); err != nil {
+		t.Fatalf("list from a signer %v behind: %v", held.IssuedAt.Sub(behind.IssuedAt), err)
+	}
 }
