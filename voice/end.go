@@ -47,6 +47,7 @@ const (
 	CheckSASMismatch     Check = "SAS mismatch"
 	CheckRevoked         Check = "peer revoked"
 	CheckPolicy          Check = "call not allowed by the directory policy"
+	CheckCodec           Check = "codec"
 )
 
 // EndReason is why a call ended.

@@ -207,6 +207,10 @@ func (p *Phone) onAnswer(c *call, s *setup.Signed) {
 		p.refuse(c, CheckSDPFingerprint, err)
 		return
 	}
+	if err := checkSDPMedia(s.SDP); err != nil {
+		p.refuse(c, CheckCodec, err)
+		return
+	}
 	if err := c.peer.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: s.SDP}); err != nil {
 		p.refuse(c, CheckMalformed, fmt.Errorf("answer SDP: %w", err))
 		return

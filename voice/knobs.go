@@ -11,4 +11,5 @@ type testKnobs struct {
 	sendUnsealed bool                         // send frames without the inner layer
 	badReveal    bool                         // reveal another SAS nonce than the one committed to
 	noReveal     bool                         // never reveal the SAS nonce
+	mungeSDP     func(string) string          // rewrite the invite's SDP before signing it
 }

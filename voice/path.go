@@ -120,6 +120,9 @@ func (e offerReady) handle(p *Phone) {
 	c.keys.myNonce = sas.NewNonce()
 	m := p.msg(c, setup.KindInvite)
 	m.SDP = e.sdp
+	if p.cfg.test.mungeSDP != nil {
+		m.SDP = p.cfg.test.mungeSDP(m.SDP)
+	}
 	m.KEM = dk.EncapsulationKey().Bytes()
 	m.SAS = sas.Commit(c.id[:], c.keys.myNonce)
 	if p.cfg.test.noInnerLayer {
@@ -180,6 +183,10 @@ func (e peerWarm) handle(p *Phone) {
 func (p *Phone) buildAnswer(c *call, pr *peer) {
 	if err := setup.CheckSDPFingerprint(c.offer, c.peerFP); err != nil {
 		p.post(c, jobFailed{c, &SecurityError{Check: CheckSDPFingerprint, Err: err}})
+		return
+	}
+	if err := checkSDPMedia(c.offer); err != nil {
+		p.post(c, jobFailed{c, &SecurityError{Check: CheckCodec, Err: err}})
 		return
 	}
 	ek, err := mlkem.NewEncapsulationKey1024(c.peerKEM)

@@ -3,6 +3,7 @@ package voice
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -264,4 +265,27 @@ func TestRefusesCallThePolicyForbids(t *testing.T) {
 	if err := alice.phone.Dial("bob"); !errors.Is(err, testpki.ErrPolicy) {
 		t.Fatalf("Dial against the policy: %v", err)
 	}
+}
+
+// TestRefusesOfferWithoutOpus: a caller whose offer carries another codec
+// would connect without sound; the callee refuses it when answering.
+func TestRefusesOfferWithoutOpus(t *testing.T) {
+	checkGoroutines(t)
+	w := newWorld(t)
+	alice := w.handset(t, "alice", func(c *Config) {
+		c.test.mungeSDP = func(sd string) string {
+			sd = strings.ReplaceAll(sd, "opus/48000/2", "PCMU/8000")
+			return strings.ReplaceAll(sd, "a=fmtp:111 minptime=10;useinbandfec=1;cbr=1;usedtx=0\r\n", "")
+		}
+	})
+	bob := w.handset(t, "bob")
+	if err := alice.phone.Dial("bob"); err != nil {
+		t.Fatal(err)
+	}
+	bob.awaitPhase(t, PhaseIncoming)
+	if err := bob.phone.Answer(); err != nil {
+		t.Fatal(err)
+	}
+	bob.awaitEnd(t, "security: "+string(CheckCodec))
+	alice.awaitEnd(t, "security (peer): "+string(CheckCodec))
 }
