@@ -417,7 +417,7 @@ func TestPacketLossSetting(t *testing.T) {
 	for _, c := range []struct {
 		reported float64
 		want     int
-	}{{0, 5}, {0.4, 5}, {5, 10}, {9.6, 15}, {20, 15}, {100, 15}, {-3, 5}} {
+	}{{0, 5}, {0.4, 5}, {2, 7}, {5, 10}, {20, 10}, {100, 10}, {-3, 5}} {
 		if got := PacketLossSetting(c.reported); got != c.want {
 			t.Errorf("PacketLossSetting(%v) = %d, want %d", c.reported, got, c.want)
 		}

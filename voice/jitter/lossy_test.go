@@ -159,9 +159,9 @@ func TestSpeechSurvivesALossyLink(t *testing.T) {
 		baseline bool
 	}{
 		{0, 0.95, false},
-		{0.05, 0.92, false},
-		{0.10, 0.90, false},
-		{0.20, 0.85, true},
+		{0.05, 0.93, false},
+		{0.10, 0.91, false},
+		{0.20, 0.88, true},
 	}
 	for _, c := range cases {
 		imp := link.Impairment{Loss: c.loss, Delay: 40 * time.Millisecond, Jitter: 10 * time.Millisecond,

@@ -226,3 +226,26 @@ func BenchmarkDelay(b *testing.B) {
 		Delay(x, y, rate, rate/4)
 	}
 }
+
+// TestCompareFollowsDelayChanges: the received speech is 20 ms late for
+// the first half and 35 ms late after (a jitter buffer inserted 15 ms);
+// Compare must follow the change instead of scoring misaligned speech.
+func TestCompareFollowsDelayChanges(t *testing.T) {
+	x := fullSpeech(t)
+	half := len(x) / 2
+	d1, d2 := 20*rate/1000, 35*rate/1000
+	y := make([]int16, len(x)+d2)
+	copy(y[d1:], x[:half])
+	copy(y[half+d2:], x[half:])
+	rep, err := Compare(x, y, rate, 100*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.STOI < 0.99 || rep.DelayMin != 20*time.Millisecond || rep.DelayMax != 35*time.Millisecond {
+		t.Fatalf("report %v: want STOI near 1 and delay 20-35 ms", rep)
+	}
+	fixed, _ := STOI(x[:len(x)-d2], y[d1:len(x)-d2+d1], rate)
+	if fixed > rep.STOI-0.02 {
+		t.Fatalf("single-lag STOI %.3f is as good as the re-aligned %.3f: the test shows nothing", fixed, rep.STOI)
+	}
+}
