@@ -169,6 +169,7 @@ const (
 	AlertSASMismatch AlertKind = "sas-mismatch" // a user said the codes differ
 	AlertExchange    AlertKind = "exchange"     // lost or refused link to the exchange
 	AlertKeystore    AlertKind = "keystore"     // wrong PINs, wipe
+	AlertCallRefused AlertKind = "call-refused" // a call failed a security check (the end reason names it)
 )
 
 // Alert is one condition that the user must see.

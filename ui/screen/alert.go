@@ -108,6 +108,8 @@ func kindTitle(k state.AlertKind) string {
 		return "EXCHANGE"
 	case state.AlertKeystore:
 		return "KEYSTORE"
+	case state.AlertCallRefused:
+		return "CALL REFUSED"
 	}
 	return "SECURITY ALERT"
 }
