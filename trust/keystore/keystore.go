@@ -108,7 +108,7 @@ type Keystore struct {
 }
 
 // Open reads the keystore in dir, locked. A store whose wipe was cut short
-// by a power loss is finished here.
+// by a power loss, or whose last allowed attempt was, is wiped here.
 func Open(dir string, secret DeviceSecret, opt Options) (*Keystore, error) {
 	opt.fill()
 	if err := atomicfile.Clean(dir); err != nil {
@@ -126,6 +126,16 @@ func Open(dir string, secret DeviceSecret, opt Options) (*Keystore, error) {
 		return nil, err
 	}
 	ks := &Keystore{dir: dir, secret: secret, opt: opt, st: st}
+	if !st.wiped && st.failed >= st.max {
+		// The last allowed attempt was counted, then the power went before
+		// its answer: finish the wipe it ends in. Going on would count past
+		// the limit.
+		ks.opt.Log.Warn("keystore wipe", "reason", "pin")
+		if err := ks.wipeLocked(st.notice, st.failed); err != nil {
+			return nil, fmt.Errorf("keystore: open: %w", err)
+		}
+		return ks, nil
+	}
 	if st.wiped {
 		// The tombstone is the commit point of a wipe; the device secret
 		// may have survived a power cut right after it.

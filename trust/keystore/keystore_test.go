@@ -454,3 +454,35 @@ func TestGenerateShredsALeftoverSecret(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The last allowed attempt is counted on disk before its PIN is tried; a
+// power cut before the answer leaves a live store whose count has run out.
+// Open finishes the wipe that attempt would have ended in (as it finishes a
+// wipe cut short), rather than let the next attempt go past the limit and
+// leave a state file that no longer decodes.
+func TestCountRunOutByPowerCutWipesOnOpen(t *testing.T) {
+	f := newFixture(t)
+	ks := f.create(t, 3)
+	ks.Lock()
+	for range 2 {
+		ks.Unlock([]byte("000000"))
+	}
+	ks.mu.Lock() // the third attempt, counted, then the power goes
+	ks.st.failed++
+	if err := ks.saveLocked(); err != nil {
+		t.Fatal(err)
+	}
+	ks.mu.Unlock()
+
+	ks = f.open(t, 3)
+	if s := ks.Status(); !s.Wiped || !s.PendingRevocation {
+		t.Fatalf("status after reopening with the count run out: %+v, want wiped with a request pending", s)
+	}
+	if _, err := os.Stat(f.secret.Path); !os.IsNotExist(err) {
+		t.Fatalf("device secret survived: %v", err)
+	}
+	if err := ks.Unlock(pin); !errors.Is(err, ErrWiped) {
+		t.Fatalf("right PIN after the count ran out: %v, want ErrWiped", err)
+	}
+	f.open(t, 3) // and the state still decodes
+}
