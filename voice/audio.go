@@ -16,7 +16,7 @@ import (
 // the call -> jitter buffer (decode, FEC, concealment, time-stretching) ->
 // playback. The capture device paces what is sent and the playback device
 // pulls what is played, so each side's sound card is the only clock its audio
-// follows (voice.md §3).
+// follows.
 type AudioMedia struct {
 	// Devices returns the capture source and the playback sink for one call,
 	// both in the codec's format. Their ReadFrame and WriteFrame block at the

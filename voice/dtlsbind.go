@@ -14,7 +14,7 @@ import (
 
 // dtlsBinding obtains a value bound to this call's DTLS session without a
 // fork of pion. pion/webrtc keeps its DTLS connection unexported, so the RFC
-// 5705 exporter is out of reach (pion.md §1(g)). What it does expose, one API
+// 5705 exporter is out of reach. What it does expose, one API
 // per call, is the key-log hook (SettingEngine.SetDTLSKeyLogWriter), through
 // which pion/dtls writes the NSS key-log line
 //

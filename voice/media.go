@@ -84,7 +84,7 @@ func (p *Phone) recvLoop(c *call) {
 }
 
 // drainRTCP reads RTCP until the stream closes. Without a reader the
-// interceptors never see the reports, and RTT and loss stay 0 (pion.md §1(f)).
+// interceptors never see the reports, and RTT and loss stay 0.
 func drainRTCP(read func() ([]rtcp.Packet, interceptor.Attributes, error)) {
 	for {
 		if _, _, err := read(); err != nil {

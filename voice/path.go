@@ -134,8 +134,8 @@ func (e offerReady) handle(p *Phone) {
 
 // prewarm runs while the callee's handset rings: it builds the peer
 // connection with a candidate pool, so the TURN allocation is done before
-// the user answers (pion.md §1(e): one fewer round trip to the relay after
-// Answer). ICE does not start until the answer is set, so nothing reaches
+// the user answers (the allocation's round trips to the relay no longer
+// follow Answer). ICE does not start until the answer is set, so nothing reaches
 // the caller before the user picks up.
 func (p *Phone) prewarm(c *call) {
 	pr, err := p.newCallPeer(c, true)
@@ -290,7 +290,8 @@ func (e pcChanged) handle(p *Phone) {
 		if c.keys.opener == nil {
 			// Never connected. If DTLS started and failed, or the peer closed
 			// it (a refused side sees the close_notify and goes Closed,
-			// pion.md §1(b)), a DTLS check refused the call; otherwise ICE
+			// since pion closes on the peer's close_notify), a DTLS check
+			// refused the call; otherwise ICE
 			// found no path.
 			ds := c.peer.pc.SCTP().Transport().State()
 			if ds == webrtc.DTLSTransportStateFailed || ds == webrtc.DTLSTransportStateClosed ||
@@ -340,7 +341,8 @@ func (p *Phone) onConnected(c *call) {
 	}
 	// pion checked the certificate against the SDP fingerprint and the CA;
 	// check again that it is the whitelisted one the signed message named.
-	// (Read here, never in a DTLSTransport callback: pion.md §1(b)3.)
+	// (Read here, never in a DTLSTransport callback: pion runs those with the
+	// transport's lock held, and GetRemoteCertificate would deadlock.)
 	der := c.peer.pc.SCTP().Transport().GetRemoteCertificate()
 	if fp := sha256.Sum256(der); subtle.ConstantTimeCompare(fp[:], c.peerFP[:]) != 1 {
 		p.refuse(c, CheckDTLSCertificate, errors.New("DTLS peer certificate is not the whitelisted one"))

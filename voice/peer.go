@@ -52,8 +52,8 @@ type peerConfig struct {
 	srtpProfiles []dtls.SRTPProtectionProfile
 }
 
-// peer is one pion PeerConnection with its own API, as pion.md §7 advises:
-// the key log and the interceptors are per call.
+// peer is one pion PeerConnection with its own API: the key log and the
+// interceptors are per call.
 type peer struct {
 	pc     *webrtc.PeerConnection
 	track  *webrtc.TrackLocalStaticSample
@@ -65,7 +65,9 @@ type peer struct {
 	stats stats.Getter
 }
 
-const dtlsRetransmit = 300 * time.Millisecond // pion.md §1(e): max setup at 5 % loss 7.9 s -> 1.4 s
+// dtlsRetransmit replaces pion's 1 s first DTLS retransmission, which with its
+// backoff makes a handshake over a lossy radio link take seconds.
+const dtlsRetransmit = 300 * time.Millisecond
 
 func newPeer(cfg peerConfig) (*peer, error) {
 	p := &peer{bind: &dtlsBinding{}, plog: &pionLog{log: cfg.log}}
@@ -81,7 +83,7 @@ func newPeer(cfg peerConfig) (*peer, error) {
 	se.SetDTLSExtendedMasterSecret(dtls.RequireExtendedMasterSecret)
 	// Verify the peer against the enrollment CA whichever DTLS role we get:
 	// RootCAs when we are the client (the callee), ClientCAs when we are the
-	// server (the caller). pion.md §1(b)2.
+	// server (the caller).
 	se.SetDTLSDisableInsecureSkipVerify(true)
 	se.SetDTLSRootCAs(cfg.roots)
 	se.SetDTLSClientAuth(dtls.RequireAndVerifyClientCert)
@@ -106,7 +108,8 @@ func newPeer(cfg peerConfig) (*peer, error) {
 		return nil, fmt.Errorf("voice: register Opus: %w", err)
 	}
 	// Our stats interceptor must come before the RTCP report interceptor, or
-	// it never sees our sender reports and the RTT stays 0 (pion.md §1(f)).
+	// it never sees our sender reports and the RTT stays 0: in an interceptor
+	// chain, writers pass only through the interceptors before them.
 	ir := &interceptor.Registry{}
 	sf, err := stats.NewInterceptor()
 	if err != nil {
@@ -190,7 +193,7 @@ func gather(ctx context.Context, pc *webrtc.PeerConnection) (string, error) {
 var errNoCandidates = errors.New("voice: no relay candidate: the TURN relay refused or is unreachable")
 
 // turnTLSDialer is pion's route to TURN over TLS (turns: URLs): ice would
-// otherwise trust the system roots and present no certificate (pion.md §4).
+// otherwise trust the system roots and present no certificate.
 // We present the handset certificate and trust only the operator's CA.
 type turnTLSDialer struct {
 	id    Identity

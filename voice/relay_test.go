@@ -78,7 +78,7 @@ func newRelayWith(t testing.TB, tlsCfg *tls.Config, wrap func(*relay, net.Packet
 }
 
 // auth checks the REST credential and, over TLS, that the client
-// certificate is the device's the credential was minted for (pion.md §4).
+// certificate is the device's the credential was minted for.
 func (r *relay) auth(rest turn.AuthHandler) turn.AuthHandler {
 	return func(ra *turn.RequestAttributes) (string, []byte, bool) {
 		user, key, ok := rest(ra)

@@ -11,7 +11,7 @@ import (
 // ICE restart (RFC 8445 section 9) after the data bearer changed: a new
 // offer with fresh ICE credentials makes both sides gather again, which
 // allocates new TURN relays from the new address, while DTLS, SRTP and the
-// inner keys carry on. pion does not watch the network (pion.md §1(d)), so
+// inner keys carry on. pion does not watch the network, so
 // the daemon calls BearerChanged. When both sides restart at once, the
 // caller's offer wins and the callee rolls its own back.
 
