@@ -98,18 +98,31 @@ func Boot(ctx context.Context, c Config) (*Machine, error) {
 		bin = "qemu-system-x86_64"
 	}
 	m.cmd = exec.Command(bin, args...)
-	out, err := m.cmd.StdoutPipe()
+	// Our own pipe, not StdoutPipe: exec's Wait closes that one as soon as
+	// QEMU exits, which could drop the last console lines (the shutdown).
+	pr, pw, err := os.Pipe()
 	if err != nil {
 		return nil, err
 	}
+	m.cmd.Stdout = pw
 	m.cmd.Stderr = &m.stderr
 	m.Started = time.Now()
-	if err := m.cmd.Start(); err != nil {
+	err = m.cmd.Start()
+	pw.Close()
+	if err != nil {
+		pr.Close()
 		return nil, fmt.Errorf("qemu: start: %w", err)
 	}
-	go m.readConsole(out, c.Console)
+	read := make(chan struct{})
 	go func() {
-		if err := m.cmd.Wait(); err != nil {
+		defer close(read)
+		defer pr.Close()
+		m.readConsole(pr, c.Console)
+	}()
+	go func() {
+		err := m.cmd.Wait()
+		<-read // every line QEMU wrote is in m.lines before done closes
+		if err != nil {
 			m.err = fmt.Errorf("%w (%s)", err, strings.TrimSpace(m.stderr.String()))
 		}
 		close(m.done)
@@ -254,6 +267,9 @@ func (m *Machine) readConsole(r io.Reader, tee io.Writer) {
 		m.changed = make(chan struct{})
 		m.mu.Unlock()
 	}
+	// A line longer than the scanner takes: keep draining, or QEMU would
+	// block on a full pipe.
+	io.Copy(io.Discard, r)
 }
 
 // WaitLine waits for a console line containing substr (one not returned
