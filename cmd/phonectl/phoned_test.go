@@ -218,3 +218,18 @@ func TestProvisionWritesWhatTheHandsetLoads(t *testing.T) {
 		}
 	}
 }
+
+func TestVoiceScore(t *testing.T) {
+	e := trustEnv(nil)
+	ref := filepath.Join("..", "..", "voice", "audio", "testdata", "speech48k.wav")
+	code, out, stderr := runIn(t, e, "voice", "score", "--sent", ref, "--heard", ref)
+	if code != 0 || !strings.Contains(out, "stoi 1.000") {
+		t.Fatalf("identical files: code %d out %q err %q", code, out, stderr)
+	}
+	if code, _, _ := runIn(t, e, "voice", "score", "--sent", ref); code != 2 {
+		t.Fatalf("missing --heard: code %d, want 2", code)
+	}
+	if code, _, stderr := runIn(t, e, "voice", "score", "--sent", ref, "--heard", "phoned.go"); code != 1 || stderr == "" {
+		t.Fatalf("not a WAV: code %d err %q", code, stderr)
+	}
+}

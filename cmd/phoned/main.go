@@ -33,6 +33,8 @@ type options struct {
 	modemPort    string
 	provisioning string
 	screen       string
+	audioIn      string
+	audioOut     string
 	logLevel     slog.Level
 }
 
@@ -46,6 +48,8 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.modemPort, "modem", "", "modem AT port (default: the board's)")
 	fs.StringVar(&o.provisioning, "provisioning", "", "provisioning file (default: DATA/provisioning.json)")
 	fs.StringVar(&o.screen, "screen", "480x800", "screen size of the sim board's in-memory display")
+	fs.StringVar(&o.audioIn, "audio-in", "", "sim board: a 48 kHz mono WAV file played into every call (default: a 440 Hz tone)")
+	fs.StringVar(&o.audioOut, "audio-out", "", "sim board: a folder where what each call hears is recorded as WAV")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
