@@ -142,7 +142,9 @@ const (
 	iocRead  = 2
 )
 
-func ioc(dir, nr, size uintptr) uintptr { return dir<<30 | size<<16 | 'A'<<8 | nr }
+func ioc(dir, nr, size uintptr) uintptr { return iocType(dir, 'A', nr, size) }
+
+func iocType(dir, typ, nr, size uintptr) uintptr { return dir<<30 | size<<16 | typ<<8 | nr }
 
 var (
 	ioctlPVersion = ioc(iocRead, 0x00, 4)
