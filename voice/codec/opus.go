@@ -98,6 +98,9 @@ func (e *OpusEncoder) SetPacketLoss(percent int) error {
 	return nil
 }
 
+// PacketLoss is the expected loss the encoder currently sizes its FEC for.
+func (e *OpusEncoder) PacketLoss() int { return e.cfg.PacketLoss }
+
 // FrameSamples implements Encoder.
 func (e *OpusEncoder) FrameSamples() int { return e.frame }
 

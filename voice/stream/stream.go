@@ -186,11 +186,14 @@ func (s *Stream) Push(seq uint16, ts uint32, arrival time.Time, payload []byte) 
 }
 
 // SetPacketLoss tells the encoder the loss the peer reports (RTCP fraction
-// lost, in percent), which sizes its in-band FEC (codec.PacketLossSetting).
-func (s *Stream) SetPacketLoss(percent float64) error {
+// lost, in whole percent), which sizes its in-band FEC through
+// codec.PacketLossSetting. The call's stats loop finds it by this signature.
+func (s *Stream) SetPacketLoss(percent int) {
 	s.encMu.Lock()
 	defer s.encMu.Unlock()
-	return s.enc.SetPacketLoss(codec.PacketLossSetting(percent))
+	if err := s.enc.SetPacketLoss(codec.PacketLossSetting(float64(percent))); err != nil {
+		s.log.Debug("encoder packet loss", "err", err)
+	}
 }
 
 // Stats returns the counters so far.

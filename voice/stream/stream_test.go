@@ -186,7 +186,10 @@ func TestSetPacketLoss(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if err := s.SetPacketLoss(7.5); err != nil {
-		t.Fatal(err)
+	// The call's stats loop finds the method by this interface.
+	var l interface{ SetPacketLoss(int) } = s
+	l.SetPacketLoss(8)
+	if got := s.enc.PacketLoss(); got != codec.PacketLossSetting(8) {
+		t.Fatalf("encoder expects %d%% loss, want %d", got, codec.PacketLossSetting(8))
 	}
 }
