@@ -263,13 +263,13 @@ func TestPacketSamplesTable(t *testing.T) {
 		pkt  []byte
 		want int // samples at 48 kHz; -1 for an error
 	}{
-		{[]byte{0<<3 | 0}, 480},                   // SILK NB 10 ms
-		{[]byte{9<<3 | 0}, 960},                   // SILK WB 20 ms
-		{[]byte{11<<3 | 0}, 2880},                 // SILK WB 60 ms
-		{[]byte{13<<3 | 0}, 960},                  // hybrid SWB 20 ms
-		{[]byte{14<<3 | 0}, 480},                  // hybrid FB 10 ms
-		{[]byte{16<<3 | 0}, 120},                  // CELT NB 2.5 ms
-		{[]byte{31<<3 | 0}, 960},                  // CELT FB 20 ms
+		{[]byte{0 << 3}, 480},                     // SILK NB 10 ms
+		{[]byte{9 << 3}, 960},                     // SILK WB 20 ms
+		{[]byte{11 << 3}, 2880},                   // SILK WB 60 ms
+		{[]byte{13 << 3}, 960},                    // hybrid SWB 20 ms
+		{[]byte{14 << 3}, 480},                    // hybrid FB 10 ms
+		{[]byte{16 << 3}, 120},                    // CELT NB 2.5 ms
+		{[]byte{31 << 3}, 960},                    // CELT FB 20 ms
 		{[]byte{9<<3 | 1, 0, 0}, 1920},            // code 1: two equal frames
 		{[]byte{9<<3 | 2, 1, 0, 0}, 1920},         // code 2: two frames
 		{[]byte{16<<3 | 3, 48}, 5760},             // code 3: 48 x 2.5 ms = 120 ms
