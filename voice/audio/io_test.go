@@ -95,6 +95,7 @@ var epoch = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 // test advances in coarse, uneven steps: the frames still come out on the
 // schedule start + n periods, never drifting by the lateness of a wake-up.
 func TestPacedSourceKeepsAbsoluteSchedule(t *testing.T) {
+	checkGoroutines(t)
 	for _, ppm := range []float64{0, 200, -200} {
 		clk := clock.NewFake(epoch)
 		src := PaceSource(&Null{F: Voice}, clk, ppm)
@@ -134,6 +135,7 @@ func TestPacedSourceKeepsAbsoluteSchedule(t *testing.T) {
 }
 
 func TestPacedSinkRunsAtItsClock(t *testing.T) {
+	checkGoroutines(t)
 	clk := clock.NewFake(epoch)
 	sink := PaceSink(&Null{F: Voice}, clk, -500) // a slow device
 	frame := make([]int16, Voice.FrameLen())
@@ -173,6 +175,7 @@ func TestPacedSinkRunsAtItsClock(t *testing.T) {
 }
 
 func TestPacedCloseUnblocks(t *testing.T) {
+	checkGoroutines(t)
 	clk := clock.NewFake(epoch)
 	src := PaceSource(&Null{F: Voice}, clk, 0)
 	errc := make(chan error)

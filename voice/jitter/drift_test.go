@@ -26,6 +26,7 @@ func TestClockDriftIsAbsorbed(t *testing.T) {
 		{"sender slow, receiver fast", -200, +200},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			checkGoroutines(t)
 			clk := clock.NewFake(epoch)
 			dec := &fakeDecoder{rate: 48000}
 			b, err := New(Config{Decoder: dec, Clock: clk})

@@ -140,6 +140,7 @@ func (r *recorder) Close() error { return nil }
 // fake clock and checks each reaches the wrapped conn exactly when a twin
 // model with the same seed says it should.
 func TestConnDeliversOnTheModelsSchedule(t *testing.T) {
+	checkGoroutines(t)
 	epoch := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 	clk := clock.NewFake(epoch)
 	rec := &recorder{clk: clk, wrote: make(chan struct{}, 1000)}
@@ -191,6 +192,7 @@ func TestConnDeliversOnTheModelsSchedule(t *testing.T) {
 
 // TestConnOverUDP impairs a real UDP path on the real clock.
 func TestConnOverUDP(t *testing.T) {
+	checkGoroutines(t)
 	a, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -56,6 +56,7 @@ func speechSource(t *testing.T) (audio.Source, []int16) {
 // Push (a perfect network), and playout runs on its own goroutine into a
 // paced sink. The speech must come out intact.
 func TestLoopbackCall(t *testing.T) {
+	checkGoroutines(t)
 	clk := clock.NewFake(epoch)
 	wav, ref := speechSource(t)
 	rec := &recorder{}
@@ -143,6 +144,7 @@ func (b *blocking) ReadFrame([]int16) error {
 func (b *blocking) Close() error { b.once.Do(func() { close(b.closed) }); return nil }
 
 func TestReadFrameReturnsWhenTheCallEnds(t *testing.T) {
+	checkGoroutines(t)
 	clk := clock.NewFake(epoch)
 	src := &blocking{closed: make(chan struct{})}
 	s, err := Open(Config{Source: src, Sink: audio.PaceSink(&recorder{}, clk, 0), Codec: codec.Call, Clock: clk})
@@ -180,6 +182,7 @@ func TestOpenChecksFormats(t *testing.T) {
 }
 
 func TestSetPacketLoss(t *testing.T) {
+	checkGoroutines(t)
 	clk := clock.NewFake(epoch)
 	s, err := Open(Config{Source: &audio.Null{F: audio.Voice}, Sink: audio.PaceSink(&recorder{}, clk, 0), Codec: codec.Call, Clock: clk})
 	if err != nil {
