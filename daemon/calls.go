@@ -16,9 +16,7 @@ import (
 	"mehfooz/exchange/wire"
 	"mehfooz/voice"
 	"mehfooz/voice/audio"
-	"mehfooz/voice/codec"
 	"mehfooz/voice/setup"
-	"mehfooz/voice/stream"
 )
 
 // CallsConfig is what the handset's calls need besides the link.
@@ -73,7 +71,11 @@ func (c *Calls) run(ctx context.Context, l *link) error {
 		Roots:     l.cfg.Verifier.Pool(),
 		TURN:      func(ctx context.Context, ci voice.CallInfo) ([]voice.ICEServer, error) { return turn(ctx, l.c, ci) },
 		Signaling: sig,
-		Media:     callMedia{c},
+		Media: &voice.AudioMedia{
+			Devices: c.devices,
+			Clock:   c.cfg.Clock,
+			Log:     c.log,
+		},
 		Clock:     c.cfg.Clock,
 		Log:       c.log,
 		OnUpdate:  c.publish,
@@ -237,6 +239,15 @@ func (c *Calls) contacts(cs []state.Contact) {
 	}
 }
 
+// devices opens a call's audio devices, with the capture muteable.
+func (c *Calls) devices(info voice.CallInfo) (audio.Source, audio.Sink, error) {
+	src, sink, err := c.cfg.Audio(info)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &mutable{Source: src, muted: &c.muted}, sink, nil
+}
+
 // routed hands a call message from the exchange to the Phone.
 func (c *Calls) routed(env wire.Envelope) {
 	c.mu.Lock()
@@ -254,8 +265,13 @@ func (c *Calls) ended(id wire.CallID, code string) {
 	c.log.Info("exchange ended a call", "call", id, "code", code)
 }
 
+// refused: the exchange refused a message this handset sent; an invite it
+// refused (callee offline, not allowed) ends the dialling call at once.
 func (c *Calls) refused(id wire.CallID, code string) {
 	c.log.Info("exchange refused a call message", "call", id, "code", code)
+	if p := c.current(); p != nil {
+		p.Undelivered(id, code)
+	}
 }
 
 // revocationsChanged ends a call with a peer the new list revokes.
@@ -341,34 +357,6 @@ func (s *exchangeSignaling) deliver(env wire.Envelope) {
 		s.log.Warn("call message dropped: phone busy", "from", env.From, "kind", env.Kind)
 	}
 }
-
-// callMedia opens the audio pipeline of a connected call.
-type callMedia struct{ c *Calls }
-
-func (m callMedia) Open(info voice.CallInfo) (voice.Stream, error) {
-	src, sink, err := m.c.cfg.Audio(info)
-	if err != nil {
-		return nil, fmt.Errorf("call audio: %w", err)
-	}
-	s, err := stream.Open(stream.Config{
-		Source: &mutable{Source: src, muted: &m.c.muted},
-		Sink:   sink,
-		Codec:  codec.Call,
-		Clock:  m.c.cfg.Clock,
-		Log:    m.c.log,
-	})
-	if err != nil {
-		src.Close()
-		sink.Close()
-		return nil, fmt.Errorf("call audio: %w", err)
-	}
-	return frames{s}, nil
-}
-
-// frames adapts a stream.Stream to voice.Stream.
-type frames struct{ *stream.Stream }
-
-func (f frames) WriteFrame(fr voice.Frame) { f.Push(fr.Seq, fr.Timestamp, fr.Arrival, fr.Payload) }
 
 // mutable sends silence while muted, so the packets keep their constant
 // size and rate: nobody on the path can tell a muted handset.

@@ -30,6 +30,12 @@ type Daemon struct {
 
 	// wg counts intent goroutines started for the UI; Wait waits for them.
 	wg sync.WaitGroup
+
+	// viewMu orders the updates that decide what the screen may show:
+	// the contacts (names of officials) appear only while it is unlocked.
+	viewMu   sync.Mutex
+	contacts []state.Contact
+	locked   bool
 }
 
 // IntentHandler carries out one kind of Intent. It returns an error wrapping
@@ -138,6 +144,36 @@ func (d *Daemon) InstallCertificate(ctx context.Context, pem []byte) error {
 }
 
 var _ api.Backend = (*Daemon)(nil)
+
+// SetContacts publishes the whitelist as the contacts screen shows it. A
+// locked handset shows no names: whoever holds it learns nothing of whom
+// its owner may call, and a duress wipe changes nothing visible.
+func (d *Daemon) SetContacts(cs []state.Contact) {
+	d.viewMu.Lock()
+	defer d.viewMu.Unlock()
+	d.contacts = cs
+	d.hub.Update(func(s *state.Snapshot) { s.Contacts = d.visibleContacts() })
+}
+
+// setLock publishes the lock screen's state, and with it whether the
+// contacts may be shown.
+func (d *Daemon) setLock(l state.Lock, id string) {
+	d.viewMu.Lock()
+	defer d.viewMu.Unlock()
+	d.locked = l.Locked
+	d.hub.Update(func(s *state.Snapshot) {
+		s.Lock, s.DeviceID = l, id
+		s.Contacts = d.visibleContacts()
+	})
+}
+
+// visibleContacts is what the Snapshot may carry; d.viewMu is held.
+func (d *Daemon) visibleContacts() []state.Contact {
+	if d.locked {
+		return nil
+	}
+	return d.contacts
+}
 
 // Wait waits for the work the daemon started on behalf of its services
 // (intents from the UI). Call it after the services have stopped.

@@ -60,6 +60,8 @@ func NewKeys(d *Daemon, dir string, secret keystore.DeviceSecret, id trust.Devic
 	}
 	d.Handle(state.IntentUnlock, k.unlock)
 	d.Handle(state.IntentLock, k.lock)
+	d.Handle(state.IntentChangePIN, k.changePIN)
+	d.Handle(state.IntentSetDuressPIN, k.setDuressPIN)
 	d.SetEnroller(k)
 	k.publish(true)
 	if ks != nil && ks.Status().PendingRevocation {
@@ -114,10 +116,7 @@ func (k *Keys) publish(locked bool) {
 		s := k.ks.Status()
 		st.WrongPINs, st.MaxAttempts, st.Wiped = s.Failed, s.MaxAttempts, s.Wiped
 	}
-	k.d.hub.Update(func(s *state.Snapshot) {
-		s.Lock = st
-		s.DeviceID = string(k.id)
-	})
+	k.d.setLock(st, string(k.id))
 }
 
 func (k *Keys) unlock(_ context.Context, in state.Intent) error {
@@ -212,6 +211,31 @@ func (k *Keys) lock(context.Context, state.Intent) error {
 		return fmt.Errorf("lock: %w: no PIN set yet", api.ErrRejected)
 	}
 	k.publish(true)
+	return nil
+}
+
+// changePIN sets a new PIN; the screen must be unlocked, so whoever holds
+// a locked handset cannot.
+func (k *Keys) changePIN(_ context.Context, in state.Intent) error {
+	return k.unlocked("change PIN", func(ks *keystore.Keystore) error { return ks.ChangePIN(in.PIN) })
+}
+
+// setDuressPIN sets the PIN that, entered on the lock screen, silently wipes
+// the handset and asks the exchange to revoke it.
+func (k *Keys) setDuressPIN(_ context.Context, in state.Intent) error {
+	return k.unlocked("set duress PIN", func(ks *keystore.Keystore) error { return ks.SetDuressPIN(in.PIN) })
+}
+
+// unlocked runs f on the keystore if the screen is unlocked.
+func (k *Keys) unlocked(what string, f func(*keystore.Keystore) error) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.ks == nil || k.ks.Locked() || k.d.Hub().Current().Lock.Locked {
+		return fmt.Errorf("%s: %w: unlock the handset first", what, api.ErrRejected)
+	}
+	if err := f(k.ks); err != nil {
+		return fmt.Errorf("%s: %w: %v", what, api.ErrRejected, err)
+	}
 	return nil
 }
 

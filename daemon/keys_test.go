@@ -154,7 +154,7 @@ func TestDuressPINLooksWrongButWipesAndAsksForRevocation(t *testing.T) {
 		t.Fatal(err)
 	}
 	x.enroll(t)
-	if err := x.k.Store().SetDuressPIN([]byte("999999")); err != nil {
+	if err := x.intent(state.Intent{Kind: state.IntentSetDuressPIN, PIN: []byte("999999")}); err != nil {
 		t.Fatal(err)
 	}
 	x.intent(state.Intent{Kind: state.IntentLock})
@@ -249,5 +249,52 @@ func TestUnlockWithoutDeviceSecretAlertsAndCountsNothing(t *testing.T) {
 	s := x.d.Hub().Current()
 	if s.Lock.WrongPINs != 0 || len(s.Alerts) != 1 || s.Alerts[0].Kind != state.AlertKeystore {
 		t.Fatalf("lock %+v alerts %+v: want no wrong PIN and a keystore alert", s.Lock, s.Alerts)
+	}
+}
+
+func TestPINChangesNeedAnUnlockedScreen(t *testing.T) {
+	x := newKeys(t)
+	if err := x.intent(state.Intent{Kind: state.IntentChangePIN, PIN: []byte("135790")}); !errors.Is(err, api.ErrRejected) {
+		t.Fatalf("change PIN before set-up: %v", err)
+	}
+	if err := x.intent(state.Intent{Kind: state.IntentUnlock, PIN: []byte("246810")}); err != nil {
+		t.Fatal(err)
+	}
+	x.intent(state.Intent{Kind: state.IntentLock})
+	for _, k := range []state.IntentKind{state.IntentChangePIN, state.IntentSetDuressPIN} {
+		if err := x.intent(state.Intent{Kind: k, PIN: []byte("135790")}); !errors.Is(err, api.ErrRejected) {
+			t.Fatalf("%s on a locked screen: %v", k, err)
+		}
+	}
+	if err := x.intent(state.Intent{Kind: state.IntentUnlock, PIN: []byte("246810")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.intent(state.Intent{Kind: state.IntentChangePIN, PIN: []byte("135790")}); err != nil {
+		t.Fatal(err)
+	}
+	x.intent(state.Intent{Kind: state.IntentLock})
+	if err := x.intent(state.Intent{Kind: state.IntentUnlock, PIN: []byte("246810")}); !errors.Is(err, api.ErrRejected) {
+		t.Fatalf("old PIN after a change: %v", err)
+	}
+	if err := x.intent(state.Intent{Kind: state.IntentUnlock, PIN: []byte("135790")}); err != nil {
+		t.Fatalf("new PIN: %v", err)
+	}
+}
+
+func TestContactsHiddenWhileLocked(t *testing.T) {
+	x := newKeys(t)
+	x.d.SetContacts([]state.Contact{{ID: "pk-gov-0002", Name: "Bilal Raza"}})
+	if cs := x.d.Hub().Current().Contacts; len(cs) != 0 {
+		t.Fatalf("a locked handset shows contacts: %+v", cs)
+	}
+	if err := x.intent(state.Intent{Kind: state.IntentUnlock, PIN: []byte("246810")}); err != nil {
+		t.Fatal(err)
+	}
+	if cs := x.d.Hub().Current().Contacts; len(cs) != 1 {
+		t.Fatalf("unlocked contacts = %+v", cs)
+	}
+	x.intent(state.Intent{Kind: state.IntentLock})
+	if cs := x.d.Hub().Current().Contacts; len(cs) != 0 {
+		t.Fatalf("contacts survive the screen lock: %+v", cs)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"mehfooz/daemon/pid1"
 	"mehfooz/daemon/state"
 	"mehfooz/exchange/client"
+	"mehfooz/exchange/wire"
 	"mehfooz/trust"
 	"mehfooz/trust/bundle"
 	"mehfooz/trust/directory"
@@ -167,7 +168,7 @@ loop:
 			// directory's names, and end any call.
 			wiped = nil
 			l.deliverRevocationRequest(ctx)
-			l.d.hub.Update(func(s *state.Snapshot) { s.Contacts = nil })
+			l.d.SetContacts(nil)
 			if l.calls != nil {
 				l.calls.wiped()
 			}
@@ -178,7 +179,11 @@ loop:
 	l.d.hub.Update(func(s *state.Snapshot) { s.Link.Connected = false })
 	err := <-runErr
 	if errors.Is(err, client.ErrRevoked) {
-		l.d.Raise(state.AlertExchange, state.SeverityCritical, "This handset is revoked", "The exchange refuses it; see a technician.")
+		// After a wipe the revocation is expected, and an alert would tell
+		// whoever forced the duress PIN that it worked.
+		if !l.wiped() {
+			l.d.Raise(state.AlertExchange, state.SeverityCritical, "This handset is revoked", "The exchange refuses it; see a technician.")
+		}
 		return nil // do not restart: the exchange will keep refusing
 	}
 	return err
@@ -191,13 +196,18 @@ func (l *link) handle(ctx context.Context, ev client.Event) {
 		now := l.cfg.Clock.Now()
 		l.d.hub.Update(func(s *state.Snapshot) {
 			s.Link.Connected, s.Link.Exchange, s.Link.Since, s.Link.Group = true, l.cfg.Prov.Exchange, now, ev.Group.String()
+			s.Link.Detail = ""
 		})
 		l.deliverRevocationRequest(ctx)
 	case *client.Disconnected:
-		l.d.hub.Update(func(s *state.Snapshot) { s.Link.Connected = false })
+		detail := "connecting"
+		if ev.Err != nil {
+			detail = ev.Err.Error()
+		}
+		l.d.hub.Update(func(s *state.Snapshot) { s.Link.Connected, s.Link.Detail = false, detail })
 		var ref *client.Refusal
-		if errors.As(ev.Err, &ref) {
-			l.d.Raise(state.AlertExchange, state.SeverityWarning, "Exchange refused this handset", ref.Code+": "+ref.Reason)
+		if errors.As(ev.Err, &ref) && securityRefusal[ref.Code] && !l.wiped() {
+			l.d.Raise(state.AlertExchange, state.SeverityCritical, "Exchange refused this handset", ref.Code+": "+ref.Reason)
 		}
 	case *client.PresenceUpdate:
 		if ev.Full {
@@ -243,6 +253,24 @@ func (l *link) handle(ctx context.Context, ev client.Event) {
 	}
 }
 
+// securityRefusal are the admission refusals that say something is wrong
+// with this handset's identity; the rest (no directory published yet, a
+// newer connection, the exchange stopping) only delay the link.
+var securityRefusal = map[string]bool{
+	wire.CodeUnenrolled: true, wire.CodeWrongCA: true, wire.CodeExpired: true, wire.CodeNotYetValid: true,
+	wire.CodeWrongEKU: true, wire.CodeWrongRole: true, wire.CodeKeyType: true, wire.CodeBadDeviceID: true,
+	wire.CodeRevoked: true, wire.CodeNotInDirectory: true, wire.CodeFingerprintMismatch: true,
+}
+
+func (l *link) wiped() bool {
+	select {
+	case <-l.cfg.Keys.Wiped():
+		return true
+	default:
+		return false
+	}
+}
+
 // offer hands a signed bundle to its holder. A refused bundle is a
 // security event (a rollback or a forgery reached us); the held one stays.
 func (l *link) offer(what string, f func() (bool, error)) {
@@ -275,7 +303,7 @@ func (l *link) publishContacts() {
 		}
 	}
 	sort.SliceStable(cs, func(i, j int) bool { return cs[i].Name < cs[j].Name })
-	l.d.hub.Update(func(s *state.Snapshot) { s.Contacts = cs })
+	l.d.SetContacts(cs)
 	if l.calls != nil {
 		l.calls.contacts(cs)
 	}
@@ -290,7 +318,7 @@ func (l *link) deliverRevocationRequest(ctx context.Context) {
 		return
 	}
 	if err := l.c.SelfRevoke(ctx, req); err != nil {
-		l.log.Warn("self-revocation not delivered yet", "err", err)
+		l.log.Debug("self-revocation not delivered yet", "err", err)
 		return
 	}
 	if err := l.cfg.Keys.AckRevocation(); err != nil {

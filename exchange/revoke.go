@@ -55,7 +55,12 @@ func (x *Exchange) signRevocation(id trust.DeviceID, reason string) {
 		cur, _ := x.revs.Current()
 		now := x.clk.Now()
 		next := cur.With(revocation.Entry{ID: id, Revoked: now, Reason: reason})
+		// Never date a list before the one held (a technician whose clock
+		// runs ahead published it): holders refuse a backdated list.
 		next.IssuedAt = now
+		if cur != nil && cur.IssuedAt.After(now) {
+			next.IssuedAt = cur.IssuedAt
+		}
 		next.Expires = now.Add(p.Validity)
 		if cur != nil && cur.Expires.After(next.Expires) {
 			next.Expires = cur.Expires
@@ -74,6 +79,7 @@ func (x *Exchange) signRevocation(id trust.DeviceID, reason string) {
 			return
 		}
 	}
+	x.log.Error("publish revocation list: gave up after three rollbacks", "device", id)
 }
 
 // block records a block durably and applies it: the device's calls end, its

@@ -135,8 +135,8 @@ func BenchmarkMouthToEar(b *testing.B) {
 		b.Fatal("no click was heard")
 	}
 	var jb time.Duration
-	if st, ok := callOf(b, bob).stream.(*audioStream); ok {
-		jb = st.Stats().MeanDelay()
+	if st, ok := callOf(b, bob).stream.(audioStream); ok {
+		jb = st.Stats().Jitter.MeanDelay()
 	}
 	b.ReportMetric(ms(percentile(delays, 50)), "mouth-to-ear-p50-ms")
 	b.ReportMetric(ms(percentile(delays, 95)), "mouth-to-ear-p95-ms")

@@ -169,10 +169,10 @@ func speechCall(t *testing.T, loss float64) (atBob, atAlice heard, bobPlayout ji
 	connect(t, alice, bob)
 	time.Sleep(talkLen + 600*time.Millisecond) // the speech, the jitter buffer and some slack
 	for _, h := range []*handset{alice, bob} {
-		if st, ok := callOf(t, h).stream.(*audioStream); ok {
+		if st, ok := callOf(t, h).stream.(audioStream); ok {
 			t.Logf("%s playout: %+v", h.id, st.Stats())
 			if h == bob {
-				bobPlayout = st.Stats()
+				bobPlayout = st.Stats().Jitter
 			}
 		}
 	}

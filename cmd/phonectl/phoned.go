@@ -24,6 +24,7 @@ func init() {
 	register(command{path: []string{"screenshot"}, summary: "save a running phoned's screen as PNG", run: runScreenshot})
 	register(command{path: []string{"call"}, summary: "dial, answer, reject, hang up, or give the SAS verdict on a running phoned", run: runCall})
 	register(command{path: []string{"unlock"}, summary: "unlock a running phoned with a PIN read from stdin", run: runUnlock})
+	register(command{path: []string{"pin"}, summary: "change the PIN or set the duress PIN of an unlocked phoned (new PIN from stdin)", run: runPIN})
 }
 
 // socketFlag adds --socket, defaulting to $PHONED_SOCKET or defaultSocket.
@@ -104,6 +105,9 @@ func printStatus(w io.Writer, s state.Snapshot) {
 		fmt.Fprintf(w, "detail    %s\n", m.Detail)
 	}
 	link := "down"
+	if s.Link.Detail != "" {
+		link += " (" + s.Link.Detail + ")"
+	}
 	if s.Link.Connected {
 		link = fmt.Sprintf("up to %s (%s) since %s", s.Link.Exchange, orDash(s.Link.Group), s.Link.Since.Format(time.RFC3339))
 	}
@@ -209,11 +213,39 @@ func runUnlock(ctx context.Context, e *env, args []string) error {
 	if fs.NArg() != 0 {
 		return fmt.Errorf("%w: the PIN is read from stdin, never from the command line", errUsage)
 	}
+	pin, err := readPIN(e)
+	if err != nil {
+		return err
+	}
+	return dialer(*sock).Intent(ctx, state.Intent{Kind: state.IntentUnlock, PIN: pin})
+}
+
+func runPIN(ctx context.Context, e *env, args []string) error {
+	fs := flags(e, "pin", "[--socket PATH] change|duress < new-pin")
+	sock := socketFlag(e, fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	kinds := map[string]state.IntentKind{"change": state.IntentChangePIN, "duress": state.IntentSetDuressPIN}
+	kind, ok := kinds[fs.Arg(0)]
+	if fs.NArg() != 1 || !ok {
+		return fmt.Errorf("%w: say change or duress; the PIN is read from stdin", errUsage)
+	}
+	pin, err := readPIN(e)
+	if err != nil {
+		return err
+	}
+	return dialer(*sock).Intent(ctx, state.Intent{Kind: kind, PIN: pin})
+}
+
+// readPIN reads one line from stdin and returns it trimmed, zeroing the
+// buffer it was read into.
+func readPIN(e *env) ([]byte, error) {
 	line, err := bufio.NewReader(io.LimitReader(e.stdin, 64)).ReadSlice('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("read PIN: %w", err)
+		return nil, fmt.Errorf("read PIN: %w", err)
 	}
 	pin := []byte(strings.TrimSpace(string(line)))
 	clear(line)
-	return dialer(*sock).Intent(ctx, state.Intent{Kind: state.IntentUnlock, PIN: pin})
+	return pin, nil
 }

@@ -44,7 +44,7 @@ func decodeIntent(b []byte, in *state.Intent) (err error) {
 
 func validate(in state.Intent) error {
 	switch in.Kind {
-	case state.IntentUnlock:
+	case state.IntentUnlock, state.IntentChangePIN, state.IntentSetDuressPIN:
 		if len(in.PIN) < 4 || len(in.PIN) > 16 {
 			return fmt.Errorf("%w: a PIN has 4 to 16 digits", errBadIntent)
 		}

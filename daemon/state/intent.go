@@ -14,6 +14,10 @@ const (
 	IntentMute       IntentKind = "mute"      // On
 	IntentSASVerdict IntentKind = "sas"       // Match
 	IntentAckAlert   IntentKind = "ack-alert" // AlertID
+	// IntentChangePIN sets a new PIN and IntentSetDuressPIN the duress PIN
+	// (PIN is the new one); both need the screen unlocked.
+	IntentChangePIN    IntentKind = "change-pin"     // PIN
+	IntentSetDuressPIN IntentKind = "set-duress-pin" // PIN
 )
 
 // Intent is one request from the UI or phonectl. Only the fields its Kind

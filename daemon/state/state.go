@@ -86,6 +86,9 @@ type Link struct {
 	Group     string    `json:"group,omitempty"` // negotiated TLS key-exchange group, e.g. X25519MLKEM768
 	Directory uint64    `json:"directory"`       // version of the directory held
 	Revoked   uint64    `json:"revoked"`         // version of the revocation list held
+	// Detail says why the link is down: connecting, or the exchange's
+	// reason for refusing this handset.
+	Detail string `json:"detail,omitempty"`
 }
 
 // Contact is one whitelisted handset from the signed directory.
