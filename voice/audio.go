@@ -52,14 +52,10 @@ func (m *AudioMedia) Open(info CallInfo) (Stream, error) {
 	return audioStream{s}, nil
 }
 
-// audioStream adapts a stream.Stream to the call's Stream.
+// audioStream adapts a stream.Stream to the call's Stream; the call's stats
+// loop finds SetPacketLoss on it and feeds the peer's reported loss to the
+// encoder's FEC.
 type audioStream struct{ *stream.Stream }
 
 // WriteFrame hands a received frame to the jitter buffer.
 func (s audioStream) WriteFrame(f Frame) { s.Push(f.Seq, f.Timestamp, f.Arrival, f.Payload) }
-
-// SetPacketLoss tells the encoder the loss the peer reports (percent), which
-// sizes its in-band FEC; the call's stats loop calls it.
-func (s audioStream) SetPacketLoss(percent int) {
-	s.Stream.SetPacketLoss(float64(percent))
-}
