@@ -40,6 +40,10 @@ type BuildConfig struct {
 	SigningKeys []ed25519.PrivateKey
 	// Mtime stamps every initramfs entry (seconds; SOURCE_DATE_EPOCH).
 	Mtime int64
+	// Uncompressed leaves the initramfs as a plain cpio archive: larger on
+	// flash, but the kernel has nothing to decompress, which matters under
+	// QEMU's TCG (docs/image.md, figures).
+	Uncompressed bool
 }
 
 // Release is etc/mehfooz/release.json: what phoned knows about its image.
@@ -120,8 +124,8 @@ func KernelRelease(k fs.FS) (string, error) {
 // provisioning files.
 func Initramfs(c BuildConfig, rel string) ([]byte, error) {
 	raw, err := initramfsArchive(c, rel)
-	if err != nil {
-		return nil, err
+	if err != nil || c.Uncompressed {
+		return raw, err
 	}
 	var gz bytes.Buffer
 	zw, err := gzip.NewWriterLevel(&gz, gzip.BestCompression)

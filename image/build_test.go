@@ -211,3 +211,22 @@ func TestBuildWithDebianKernel(t *testing.T) {
 	}
 	t.Logf("%d modules, archive %d bytes without phoned", n, len(raw))
 }
+
+func TestUncompressedInitramfsIsThePlainArchive(t *testing.T) {
+	c := testConfig(t, kernelTree())
+	gz, err := Initramfs(c, "6.1.0-56-amd64")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Uncompressed = true
+	raw, err := Initramfs(c, "6.1.0-56-amd64")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(raw, []byte("070701")) || len(raw) <= len(gz) {
+		t.Fatalf("uncompressed initramfs: %d bytes starting %q (gzip %d)", len(raw), raw[:6], len(gz))
+	}
+	if got, want := unpackRaw(t, raw), unpack(t, gz); len(got) != len(want) || got["init"] != want["init"] {
+		t.Fatal("the two forms hold different files")
+	}
+}

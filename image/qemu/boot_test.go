@@ -66,11 +66,12 @@ func phonedPackage() string {
 }
 
 type bootFixture struct {
-	dir, disk string
-	key       ed25519.PrivateKey
-	board     *board.Board
-	kernel    string
-	phoned    []byte
+	dir, disk    string
+	key          ed25519.PrivateKey
+	board        *board.Board
+	kernel       string
+	phoned       []byte
+	uncompressed bool
 }
 
 func newBootFixture(t *testing.T) *bootFixture {
@@ -113,7 +114,7 @@ func (f *bootFixture) build(t *testing.T, v uint64) []byte {
 	_, err := image.Build(&buf, image.BuildConfig{
 		Board: f.board, Version: v, Label: "boot-test", Kernel: os.DirFS(f.kernel),
 		Phoned: f.phoned, CA: testCA(t), Provision: []byte("{}\n"), ImageKeys: pubs,
-		SigningKeys: []ed25519.PrivateKey{f.key},
+		SigningKeys: []ed25519.PrivateKey{f.key}, Uncompressed: f.uncompressed,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -36,18 +36,21 @@ func TestFigures(t *testing.T) {
 	full := slices.Clone(f.board.Kernel.Modules)
 	minimal := []string{"virtio_pci", "virtio_blk", "virtio_rng", "virtio_net", "i6300esb", "ext4"}
 	variants := []struct {
-		name    string
-		init    []byte
-		modules []string
+		name         string
+		init         []byte
+		modules      []string
+		uncompressed bool
 	}{
-		{"pid1 duties only (stand-in init), no display/input/sound modules", standIn, minimal},
-		{"pid1 duties only (stand-in init), all board modules", standIn, full},
-		{"phoned, all board modules", phoned, full},
+		{"pid1 duties only (stand-in init), no display/input/sound modules", standIn, minimal, false},
+		{"pid1 duties only (stand-in init), all board modules", standIn, full, false},
+		{"phoned, all board modules", phoned, full, false},
+		{"phoned, all board modules, initramfs not compressed", phoned, full, true},
 	}
 	var rows []string
 	for _, v := range variants {
 		f.phoned = v.init
 		f.board.Kernel.Modules = v.modules
+		f.uncompressed = v.uncompressed
 		img := f.build(t, 1)
 		h, _ := image.ReadHeader(strings.NewReader(string(img)))
 		m, _ := image.DecodeManifest(h.Manifest)
@@ -78,7 +81,7 @@ func TestFigures(t *testing.T) {
 	out := []string{
 		fmt.Sprintf("%d boots per row, QEMU TCG, 1 vCPU, 512 MiB; host load average at the end: %s", runs, strings.Fields(string(load))[0]),
 		"",
-		"| image | /init MiB | initramfs MiB (gzip) | image MiB | QEMU start → ready, s | → first frame, s | guest uptime at ready, s | kernel → init, s | init duties, s | RSS at ready, kB | RSS idle, kB | init-done → ready, s |",
+		"| image | /init MiB | initramfs MiB | image MiB | QEMU start → ready, s | → first frame, s | guest uptime at ready, s | kernel → init, s | init duties, s | RSS at ready, kB | RSS idle, kB | init-done → ready, s |",
 		"|---|---|---|---|---|---|---|---|---|---|---|---|",
 	}
 	out = append(out, rows...)
