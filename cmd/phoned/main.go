@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"mehfooz/board"
+	"mehfooz/image"
 )
 
 // defaultBoard is the board an image's phoned serves when no --board is
@@ -81,7 +82,12 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 		o.modemPort = b.Modem.Port
 	}
 	if o.provisioning == "" {
+		// An image carries it (image.PathProvision); a sim handset keeps
+		// it in its data folder.
 		o.provisioning = o.dataDir + "/provisioning.json"
+		if b.PID1 {
+			o.provisioning = "/" + image.PathProvision
+		}
 	}
 	return o, nil
 }

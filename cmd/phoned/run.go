@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"image"
 	"io"
 	"log/slog"
 	"net"
@@ -23,7 +22,7 @@ import (
 	"mehfooz/modem/policy"
 	"mehfooz/trust"
 	"mehfooz/trust/keystore"
-	"mehfooz/ui"
+	"mehfooz/ui/key"
 )
 
 // run boots, starts the subsystems, waits for the end and shuts down. As
@@ -65,6 +64,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		defer wg.Done()
 		(&pid1.Supervisor{Log: log, Clock: clk}).Run(ctx, services...)
 	}()
+	sys.Ready()
 	action := sys.Wait(ctx)
 	log.Info("stopping", "action", action)
 	cancel()
@@ -89,16 +89,30 @@ func shutdown(sys *pid1.System, a pid1.Action, log *slog.Logger) int {
 // A handset without provisioning still boots to its screen and local API,
 // with an alert, so a technician can see what is missing.
 func openServices(o *options, d *daemon.Daemon, sys *pid1.System, log *slog.Logger) ([]pid1.Service, error) {
-	var ready sync.Once
-	markReady := func() { ready.Do(sys.Ready) }
-
-	display, err := openDisplay(o)
+	display, err := openDisplay(o, log)
+	if err != nil {
+		return nil, err
+	}
+	// The first frame on the screen is the boot's health mark: the slot the
+	// boot loader tried is marked good, and the figures take their time.
+	var first sync.Once
+	firstFrame := func() {
+		first.Do(func() {
+			sys.Mark("first-frame")
+			if err := sys.BootSucceeded(); err != nil && !errors.Is(err, pid1.ErrNoSlot) {
+				log.Error("mark boot slot", "err", err)
+			}
+		})
+	}
+	pressed := make(chan key.Key, 16)
+	keySvc, err := keysService(o, pressed, log.With("subsystem", "keys"))
 	if err != nil {
 		return nil, err
 	}
 	services := []pid1.Service{
 		d.APIService(func() (net.Listener, error) { return listenUnix(o.socket) }, api.SameUser(os.Getuid())),
-		d.UIService(display, nil, markReady),
+		d.UIService(display, pressed, firstFrame),
+		keySvc,
 	}
 	prov, err := loadProvisioning(o.provisioning)
 	if err != nil {
@@ -146,15 +160,6 @@ func loadProvisioning(path string) (*daemon.Provisioning, error) {
 	}
 	defer f.Close()
 	return daemon.LoadProvisioning(f)
-}
-
-// openDisplay returns the sim board's in-memory screen.
-func openDisplay(o *options) (ui.Display, error) {
-	var w, h int
-	if _, err := fmt.Sscanf(o.screen, "%dx%d", &w, &h); err != nil || w < 120 || h < 120 || w > 4096 || h > 4096 {
-		return nil, fmt.Errorf("--screen %q: want WIDTHxHEIGHT", o.screen)
-	}
-	return ui.ImageDisplay(image.NewRGBA(image.Rect(0, 0, w, h))), nil
 }
 
 // listenUnix listens on a fresh unix socket that only our user may use.

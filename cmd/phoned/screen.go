@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"mehfooz/daemon/pid1"
+	"mehfooz/ui"
+	"mehfooz/ui/fb"
+	"mehfooz/ui/input"
+	"mehfooz/ui/key"
+)
+
+// deviceWait bounds how long phoned waits for the framebuffer to appear
+// after its driver module loaded.
+const deviceWait = 10 * time.Second
+
+// openDisplay returns the board's screen: its framebuffer, mapped, on a
+// device board; an in-memory image of --screen's size on sim (screenshots
+// still work through the local API).
+func openDisplay(o *options, log *slog.Logger) (ui.Display, error) {
+	dev := o.board.Display.Device
+	if dev == "" {
+		var w, h int
+		if _, err := fmt.Sscanf(o.screen, "%dx%d", &w, &h); err != nil || w < 120 || h < 120 || w > 4096 || h > 4096 {
+			return nil, fmt.Errorf("--screen %q: want WIDTHxHEIGHT", o.screen)
+		}
+		return ui.ImageDisplay(image.NewRGBA(image.Rect(0, 0, w, h))), nil
+	}
+	var f *os.File
+	var err error
+	for deadline := time.Now().Add(deviceWait); ; time.Sleep(50 * time.Millisecond) {
+		if f, err = os.OpenFile(dev, os.O_RDWR, 0); err == nil || time.Now().After(deadline) {
+			break
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("screen: %w", err)
+	}
+	d, err := fb.Open(f) // the mapping outlives f's descriptor
+	f.Close()
+	if err != nil {
+		return nil, err
+	}
+	// Stop the text console drawing over the UI; phoned never gives the
+	// screen back, so the previous mode is not restored.
+	if tty, err := os.OpenFile("/dev/tty0", os.O_RDWR, 0); err == nil {
+		if _, err := fb.Graphics(tty); err != nil {
+			log.Warn("console graphics mode", "err", err)
+		}
+		tty.Close()
+	}
+	return d, nil
+}
+
+// keysService reads the board's keypads and buttons (evdev, grabbed so no
+// other reader sees the keys) and sends logical keys to out. On sim there
+// are none: the demo drives the handset through the local API.
+func keysService(o *options, out chan<- key.Key, log *slog.Logger) (pid1.Service, error) {
+	km, err := input.ParseKeymap(o.board.Keys)
+	if err != nil {
+		return pid1.Service{}, err
+	}
+	return pid1.Service{Name: "keys", Run: func(ctx context.Context) error {
+		if len(o.board.Inputs) == 0 {
+			<-ctx.Done()
+			return nil
+		}
+		var paths []string
+		for deadline := time.Now().Add(deviceWait); ; time.Sleep(100 * time.Millisecond) {
+			paths, err = o.board.InputPaths(os.DirFS("/"))
+			if err == nil || time.Now().After(deadline) {
+				break
+			}
+		}
+		if err != nil {
+			return err
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, len(paths))
+		for _, p := range paths {
+			f, err := os.Open(p)
+			if err != nil {
+				log.Warn("input device", "path", p, "err", err)
+				continue
+			}
+			if _, err := input.Grab(f); err != nil {
+				log.Warn("input grab", "path", p, "err", err)
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer f.Close()
+				errs <- input.Run(ctx, f, km, out, log)
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		var all []error
+		for err := range errs {
+			all = append(all, err)
+		}
+		if err := errors.Join(all...); err != nil {
+			return err
+		}
+		return ctx.Err()
+	}}, nil
+}
