@@ -65,11 +65,13 @@ func runQEMU(ctx context.Context, e *env, args []string) error {
 	if ctx.Err() == nil {
 		return waitErr
 	}
-	// Interrupted: press Ctrl-Alt-Del (phoned reboots cleanly, QEMU exits),
-	// and pull the plug if that takes too long.
+	// Interrupted: press the power button (phoned, which grabs the
+	// keyboards, powers off cleanly; QEMU exits), and Ctrl-Alt-Del for an
+	// init that does not read keys; pull the plug if that takes too long.
 	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if q, err := m.DialQMP(sctx); err == nil {
+		q.PowerButton(sctx)
 		q.SendKeys(sctx, "ctrl", "alt", "delete")
 		q.Close()
 	}

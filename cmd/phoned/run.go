@@ -105,7 +105,7 @@ func openServices(o *options, d *daemon.Daemon, sys *pid1.System, log *slog.Logg
 		})
 	}
 	pressed := make(chan key.Key, 16)
-	keySvc, err := keysService(o, pressed, log.With("subsystem", "keys"))
+	keySvc, err := keysService(o, pressed, func() { sys.Request(pid1.Poweroff) }, log.With("subsystem", "keys"))
 	if err != nil {
 		return nil, err
 	}

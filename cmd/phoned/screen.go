@@ -60,9 +60,11 @@ func openDisplay(o *options, log *slog.Logger) (ui.Display, error) {
 }
 
 // keysService reads the board's keypads and buttons (evdev, grabbed so no
-// other reader sees the keys) and sends logical keys to out. On sim there
-// are none: the demo drives the handset through the local API.
-func keysService(o *options, out chan<- key.Key, log *slog.Logger) (pid1.Service, error) {
+// other reader sees the keys, the kernel's console included) and sends
+// logical keys to out; the power key asks for a clean power-off instead (it
+// is also what the QEMU board's ACPI power button sends). On sim there are
+// none: the demo drives the handset through the local API.
+func keysService(o *options, out chan<- key.Key, power func(), log *slog.Logger) (pid1.Service, error) {
 	km, err := input.ParseKeymap(o.board.Keys)
 	if err != nil {
 		return pid1.Service{}, err
@@ -73,17 +75,22 @@ func keysService(o *options, out chan<- key.Key, log *slog.Logger) (pid1.Service
 			return nil
 		}
 		var paths []string
-		for deadline := time.Now().Add(deviceWait); ; time.Sleep(100 * time.Millisecond) {
+		for deadline := time.Now().Add(deviceWait); ; {
 			paths, err = o.board.InputPaths(os.DirFS("/"))
 			if err == nil || time.Now().After(deadline) {
 				break
+			}
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(100 * time.Millisecond):
 			}
 		}
 		if err != nil {
 			return err
 		}
-		var wg sync.WaitGroup
-		errs := make(chan error, len(paths))
+		log.Info("reading keys", "devices", paths)
+		var files []*os.File
 		for _, p := range paths {
 			f, err := os.Open(p)
 			if err != nil {
@@ -93,22 +100,52 @@ func keysService(o *options, out chan<- key.Key, log *slog.Logger) (pid1.Service
 			if _, err := input.Grab(f); err != nil {
 				log.Warn("input grab", "path", p, "err", err)
 			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer f.Close()
-				errs <- input.Run(ctx, f, km, out, log)
-			}()
+			files = append(files, f)
 		}
-		wg.Wait()
-		close(errs)
-		var all []error
-		for err := range errs {
-			all = append(all, err)
-		}
-		if err := errors.Join(all...); err != nil {
-			return err
-		}
-		return ctx.Err()
+		return readKeys(ctx, files, km, out, power, log)
 	}}, nil
+}
+
+// readKeys reads every device until ctx ends, closing each, and sends the
+// keys to out, except the power key, which calls power.
+func readKeys(ctx context.Context, files []*os.File, km input.Keymap, out chan<- key.Key, power func(), log *slog.Logger) error {
+	raw := make(chan key.Key, 16)
+	var fwd sync.WaitGroup
+	fwd.Add(1)
+	go func() {
+		defer fwd.Done()
+		for k := range raw {
+			if k == key.Power {
+				log.Info("power key: powering off")
+				power()
+				continue
+			}
+			select {
+			case out <- k:
+			case <-ctx.Done():
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	errs := make(chan error, len(files))
+	for _, f := range files {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer f.Close()
+			errs <- input.Run(ctx, f, km, raw, log)
+		}()
+	}
+	wg.Wait()
+	close(raw)
+	fwd.Wait()
+	close(errs)
+	var all []error
+	for err := range errs {
+		all = append(all, err)
+	}
+	if err := errors.Join(all...); err != nil {
+		return err
+	}
+	return ctx.Err()
 }

@@ -129,7 +129,8 @@ func measureBoot(t *testing.T, f *bootFixture) bootFigures {
 	}
 	q, err := m.DialQMP(ctx)
 	if err == nil {
-		q.SendKeys(ctx, "ctrl", "alt", "delete")
+		q.SendKeys(ctx, "ctrl", "alt", "delete") // the stand-in init
+		q.PowerButton(ctx)                       // phoned, which grabs the keyboards
 		q.Close()
 	}
 	m.Wait(ctx)

@@ -60,7 +60,8 @@ func TestBootRollsBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	q.SendKeys(ctx, "ctrl", "alt", "delete")
+	q.SendKeys(ctx, "ctrl", "alt", "delete") // the stand-in init
+	q.PowerButton(ctx)                       // phoned, which grabs the keyboards
 	q.Close()
 	m.Wait(ctx)
 	r := f.inspect(t)

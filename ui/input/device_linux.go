@@ -23,12 +23,33 @@ const (
 // eviocgname is EVIOCGNAME(n): _IOC(_IOC_READ, 'E', 0x06, n).
 func eviocgname(n int) uintptr { return 0x80000000 | uintptr(n)<<16 | 0x4506 }
 
+// control runs an ioctl on f's descriptor without f.Fd, which would put
+// the file back into blocking mode and so stop Run's read deadline from
+// interrupting a read (and a phoned shutdown would hang on the keyboard).
+func control(f *os.File, op func(fd int) error) error {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var opErr error
+	if err := rc.Control(func(fd uintptr) { opErr = op(int(fd)) }); err != nil {
+		return err
+	}
+	return opErr
+}
+
 // Name returns the device's name, e.g. "QEMU Virtio Keyboard".
 func Name(f *os.File) (string, error) {
 	buf := make([]byte, 256)
-	_, _, errno := unix.Syscall(unix.SYS_IOCTL, f.Fd(), eviocgname(len(buf)), uintptr(unsafe.Pointer(&buf[0])))
-	if errno != 0 {
-		return "", fmt.Errorf("input: EVIOCGNAME on %s: %w", f.Name(), errno)
+	err := control(f, func(fd int) error {
+		_, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), eviocgname(len(buf)), uintptr(unsafe.Pointer(&buf[0])))
+		if errno != 0 {
+			return errno
+		}
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("input: EVIOCGNAME on %s: %w", f.Name(), err)
 	}
 	return string(bytes.TrimRight(buf, "\x00")), nil
 }
@@ -36,12 +57,14 @@ func Name(f *os.File) (string, error) {
 // Grab takes the device for this process alone (EVIOCGRAB), so key presses
 // do not also reach the kernel console. The returned function releases it.
 func Grab(f *os.File) (release func() error, err error) {
-	fd := int(f.Fd())
-	if err := unix.IoctlSetInt(fd, eviocgrab, 1); err != nil {
+	grab := func(on int) error {
+		return control(f, func(fd int) error { return unix.IoctlSetInt(fd, eviocgrab, on) })
+	}
+	if err := grab(1); err != nil {
 		return nil, fmt.Errorf("input: EVIOCGRAB on %s: %w", f.Name(), err)
 	}
 	return func() error {
-		if err := unix.IoctlSetInt(fd, eviocgrab, 0); err != nil {
+		if err := grab(0); err != nil {
 			return fmt.Errorf("input: EVIOCGRAB release on %s: %w", f.Name(), err)
 		}
 		return nil

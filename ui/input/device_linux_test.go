@@ -102,3 +102,30 @@ func TestIoctlsRefuseNonInputFiles(t *testing.T) {
 		t.Fatal("Name(pipe) succeeded")
 	}
 }
+
+// TestRunStaysInterruptibleAfterIoctls: asking a file for its descriptor
+// with Fd puts it back into blocking mode, after which no read deadline can
+// interrupt a read and Run could never be stopped. Name and Grab must not.
+func TestRunStaysInterruptibleAfterIoctls(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	defer r.Close()
+	Name(r) // ENOTTY on a pipe; what matters is what it does to r
+	Grab(r)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, r, Keymap{}, make(chan key.Key), nil) }()
+	time.Sleep(50 * time.Millisecond) // let Run block in its read
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run after Name and Grab: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run could not be interrupted after Name and Grab")
+	}
+}
