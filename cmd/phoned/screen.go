@@ -43,18 +43,20 @@ func openDisplay(o *options, log *slog.Logger) (ui.Display, error) {
 	if err != nil {
 		return nil, fmt.Errorf("screen: %w", err)
 	}
-	d, err := fb.Open(f) // the mapping outlives f's descriptor
-	f.Close()
-	if err != nil {
-		return nil, err
-	}
-	// Stop the text console drawing over the UI; phoned never gives the
-	// screen back, so the previous mode is not restored.
+	// Take the console into graphics mode first: on a DRM framebuffer this
+	// is what makes the kernel's console take over the display and set its
+	// mode (Debian defers that until text reaches it), after which the text
+	// console no longer draws over the UI. phoned never gives it back.
 	if tty, err := os.OpenFile("/dev/tty0", os.O_RDWR, 0); err == nil {
 		if _, err := fb.Graphics(tty); err != nil {
 			log.Warn("console graphics mode", "err", err)
 		}
 		tty.Close()
+	}
+	d, err := fb.Open(f) // the mapping outlives f's descriptor
+	f.Close()
+	if err != nil {
+		return nil, err
 	}
 	return d, nil
 }

@@ -13,6 +13,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	stdimage "image"
+	imgpng "image/png"
 	"io"
 	"math/big"
 	"os"
@@ -24,11 +26,14 @@ import (
 	"time"
 
 	"mehfooz/board"
+	"mehfooz/clock"
 	"mehfooz/daemon/pid1"
+	"mehfooz/daemon/state"
 	"mehfooz/image"
 	"mehfooz/image/disk"
 	"mehfooz/image/flash"
 	"mehfooz/image/slot"
+	"mehfooz/ui"
 )
 
 // The boot test boots the QEMU board's real image under TCG, which takes a
@@ -237,8 +242,6 @@ func TestBoot(t *testing.T) {
 			t.Errorf("console shows %q", bad)
 		}
 	}
-	// Phoned marks its slot good once healthy (pid1.System.BootSucceeded).
-	marked := strings.Contains(console(), "boot slot marked successful")
 
 	q, err := m.DialQMP(ctx)
 	if err != nil {
@@ -246,11 +249,29 @@ func TestBoot(t *testing.T) {
 	}
 	defer q.Close()
 	shot := filepath.Join(f.dir, "screen.ppm")
+	if phonedPackage() == "mehfooz/cmd/phoned" {
+		if _, _, err := m.WaitLine(ctx, "mehfooz: first-frame"); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := m.WaitLine(ctx, "boot slot marked successful"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Phoned marks its slot good once healthy (pid1.System.BootSucceeded).
+	marked := strings.Contains(console(), "boot slot marked successful")
 	if err := q.Screendump(ctx, shot); err != nil {
 		t.Fatal(err)
 	}
 	if w, h, err := ppmSize(shot); err != nil || w != f.board.Display.Width || h != f.board.Display.Height {
 		t.Errorf("screendump %dx%d (%v), want the board's %dx%d", w, h, err, f.board.Display.Width, f.board.Display.Height)
+	} else if phonedPackage() == "mehfooz/cmd/phoned" {
+		// The image's provisioning is empty, so phoned shows the critical
+		// alert that says so, over a modem that is off: the same screen the
+		// ui package draws for that state, pixel for pixel.
+		compareScreen(t, shot, state.Snapshot{Board: f.board.Name, Alerts: []state.Alert{{
+			ID: "a1", Kind: state.AlertNoService, Severity: state.SeverityCritical, Title: "Handset not provisioned",
+			Text: `provisioning: device_id "": trust: malformed device ID`,
+		}}}, func() error { return q.Screendump(ctx, shot) })
 	}
 	// phoned grabs the keyboards, so the power button (its key reaches phoned
 	// through evdev) asks for a clean power-off; the stand-in init takes
@@ -292,6 +313,91 @@ func TestBoot(t *testing.T) {
 	if _, err := f.boot(t, ctx); !errors.Is(err, slot.ErrNoBootable) || !errors.Is(err, image.ErrTampered) {
 		t.Fatalf("boot of a tampered slot: %v; want refused as tampered", err)
 	}
+}
+
+// compareScreen checks that the screendump at path shows what the ui package
+// draws for snap at the same size: at most 0.5 % of the pixels may differ
+// by more than a few levels (blit rounding), none does today.
+func compareScreen(t *testing.T, path string, snap state.Snapshot, retake func() error) {
+	t.Helper()
+	want := expectedScreen(t, path, snap)
+	var bad, n int
+	// The kernel copies the framebuffer to the display a little after
+	// phoned writes it (fbdev deferred I/O), later still under TCG.
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		got := readScreen(t, path)
+		bad, n = differing(want, got), len(want.Pix)/4
+		if bad <= n/200 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+		if err := retake(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if bad > n/200 {
+		png := strings.TrimSuffix(path, ".ppm") + "-expected.png"
+		if out, err := os.Create(png); err == nil {
+			imgpng.Encode(out, want)
+			out.Close()
+		}
+		t.Errorf("screendump differs from the expected screen in %d of %d pixels (expected screen: %s)", bad, n, png)
+	}
+}
+
+func readScreen(t *testing.T, path string) *stdimage.RGBA {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadPPM(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// expectedScreen draws snap with the ui package at the size of the
+// screendump at path.
+func expectedScreen(t *testing.T, path string, snap state.Snapshot) *stdimage.RGBA {
+	t.Helper()
+	want := stdimage.NewRGBA(readScreen(t, path).Bounds())
+	snaps := make(chan state.Snapshot, 1)
+	snaps <- snap
+	app, err := ui.New(ui.Config{Display: ui.ImageDisplay(want), Snapshots: snaps, Send: func(state.Intent) {}, Clock: clock.NewFake(time.Unix(0, 0))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- app.Run(ctx) }()
+	// The first frame is drawn once the snapshot is read; a screenshot
+	// flushes what is drawn, so ask until the screen is no longer blank.
+	for deadline := time.Now().Add(10 * time.Second); want.Pix[3] == 0 && time.Now().Before(deadline); {
+		if _, err := app.Screenshot(ctx); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	return want
+}
+
+// differing counts the pixels whose colour differs by more than a few levels.
+func differing(want, got *stdimage.RGBA) int {
+	bad := 0
+	for i := 0; i < len(want.Pix) && i < len(got.Pix); i += 4 {
+		for c := 0; c < 3; c++ {
+			if d := int(want.Pix[i+c]) - int(got.Pix[i+c]); d > 8 || d < -8 {
+				bad++
+				break
+			}
+		}
+	}
+	return bad
 }
 
 func ppmSize(path string) (int, int, error) {
