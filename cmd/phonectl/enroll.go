@@ -62,14 +62,15 @@ func runEnroll(ctx context.Context, e *env, args []string) error {
 	}
 	var c *x509.Certificate
 	if *renew != "" {
-		b, err := os.ReadFile(*renew)
-		if err != nil {
-			return fmt.Errorf("read current certificate: %w", err)
+		b, rerr := os.ReadFile(*renew)
+		if rerr != nil {
+			return fmt.Errorf("read current certificate: %w", rerr)
 		}
-		cur, err := ca.ParseCertificatePEM(b)
-		if err != nil {
-			return fmt.Errorf("current certificate %s: %w", *renew, err)
+		cur, perr := ca.ParseCertificatePEM(b)
+		if perr != nil {
+			return fmt.Errorf("current certificate %s: %w", *renew, perr)
 		}
+		// err is the outer one: a refused renewal must not pass as done.
 		c, err = a.Renew(cur, req, *validity)
 	} else {
 		c, err = a.IssueDevice(req, *validity)

@@ -81,8 +81,23 @@ func TestCAInitEnrollIssue(t *testing.T) {
 		t.Fatalf("renew: code %d out %q err %q", code, out, stderr)
 	}
 
+	// A renewal the CA refuses (the request is another handset's) fails
+	// loudly and writes nothing.
+	otherKey, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	otherDER, _ := enroll.NewRequest(otherKey, "pk-0008")
+	otherReq := filepath.Join(dir, "pk-0008.csr")
+	os.WriteFile(otherReq, enroll.EncodePEM(otherDER), 0o644)
+	renewed := filepath.Join(dir, "renewed.pem")
+	code, _, stderr = runIn(t, e, "enroll", "--ca", caDir, "--passphrase-file", passFile, "--request", otherReq, "--renew", certFile, "--out", renewed)
+	if code != 1 || stderr == "" {
+		t.Fatalf("renewal for another handset: code %d err %q", code, stderr)
+	}
+	if _, err := os.Stat(renewed); err == nil {
+		t.Fatal("a refused renewal wrote a certificate")
+	}
+
 	// ca issue: an exchange certificate and key.
-	code, out, stderr = runIn(t, e, "ca", "issue", "--ca", caDir, "--passphrase-file", passFile, "--role", "exchange", "--host", "127.0.0.1,exchange.local", "--out", filepath.Join(dir, "exchange"))
+	code, _, stderr = runIn(t, e, "ca", "issue", "--ca", caDir, "--passphrase-file", passFile, "--role", "exchange", "--host", "127.0.0.1,exchange.local", "--out", filepath.Join(dir, "exchange"))
 	if code != 0 {
 		t.Fatalf("ca issue: code %d err %q", code, stderr)
 	}

@@ -402,7 +402,9 @@ func (ks *Keystore) lockLocked() {
 	if ks.key != nil {
 		// What we own of the key; copies the Go runtime made inside
 		// crypto/ecdsa are unreachable and left to the collector
-		// (docs/trust.md, "What wipe guarantees").
+		// (docs/trust.md, "What wipe guarantees"). D is deprecated for
+		// computing with keys; zeroing our copy is what it is still for.
+		//lint:ignore SA1019 zeroization of the key material we own
 		clear(ks.key.D.Bits())
 		ks.key = nil
 	}

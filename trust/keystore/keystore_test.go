@@ -283,6 +283,7 @@ func TestLockAndWipeZeroMemory(t *testing.T) {
 	f := newFixture(t)
 	ks := f.create(t, 5)
 	ks.Put("x", []byte("secret-bytes"))
+	//lint:ignore SA1019 the test checks the zeroization of D's words
 	dek, val, d := ks.dek, ks.secrets["x"], ks.key.D.Bits()
 	ks.Lock()
 	for name, b := range map[string][]byte{"data key": dek, "secret": val} {
