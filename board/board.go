@@ -33,6 +33,9 @@ type Board struct {
 	// Network is a static set-up of a data interface that is not the
 	// modem's (QEMU's user network); nil when the modem brings the bearer up.
 	Network *Network
+	// Bench is the serial line a technician's bench cable reaches; its
+	// Port is empty when the board has none.
+	Bench Bench
 }
 
 // Kernel is the board's kernel: its command line and the modules phoned
@@ -121,6 +124,17 @@ type Storage struct {
 	Data    string // partition mounted read-write at DataDir
 	DataFS  string // its file system type, e.g. "ext4"
 	DataDir string // mount point, e.g. "/perm"; for sim, a folder the caller chooses
+}
+
+// Bench is the technician's serial line. phoned serves only the enrollment
+// part of its local API there (the state, the certificate request, and
+// installing the certificate the technician issued): nothing on it places
+// a call, unlocks the handset or reads a secret, and it is a serial line,
+// not a network port. A certificate installed there must still chain to
+// the enrollment CA and carry this handset's own key.
+type Bench struct {
+	Port string // e.g. "/dev/ttyS2"
+	Baud int
 }
 
 // Network is a static IPv4 interface set-up.

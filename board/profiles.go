@@ -6,7 +6,8 @@ import "time"
 // TCG with Debian's stock kernel. The devices match the harness's command
 // line (image/qemu): std VGA (bochs-drm gives /dev/fb0), a virtio keyboard,
 // the modem simulator on the second UART, AC97 audio, the i6300esb watchdog,
-// virtio-rng, a virtio disk and a virtio NIC on QEMU's user network.
+// virtio-rng, a virtio disk, a virtio NIC on QEMU's user network, and the
+// technician's bench line on the third UART.
 func qemuX8664() *Board {
 	return &Board{
 		Name:        "qemu-x86_64",
@@ -33,6 +34,8 @@ func qemuX8664() *Board {
 		// QEMU's user network (slirp): the guest's fixed address, and the
 		// host's loopback, where the exchange runs, as the gateway 10.0.2.2.
 		Network: &Network{Interface: "eth0", Address: "10.0.2.15/24", Gateway: "10.0.2.2"},
+		// The third UART: the harness's bench socket (image/qemu).
+		Bench: Bench{Port: "/dev/ttyS2", Baud: 115200},
 	}
 }
 

@@ -38,7 +38,7 @@ func provisioningJSON(t *testing.T, edit func(m map[string]any)) string {
 }
 
 func TestLoadProvisioning(t *testing.T) {
-	p, err := LoadProvisioning(strings.NewReader(provisioningJSON(t, nil)))
+	p, err := LoadProvisioning(strings.NewReader(provisioningJSON(t, nil)), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,24 +60,60 @@ func TestLoadProvisioningRefusals(t *testing.T) {
 			m["ca"] = string(ca.EncodeCertificatePEM(trusttest.New(t).Enroll("pk-gov-0001").Cert))
 		},
 	} {
-		_, err := LoadProvisioning(strings.NewReader(provisioningJSON(t, edit)))
+		_, err := LoadProvisioning(strings.NewReader(provisioningJSON(t, edit)), "")
 		if !errors.Is(err, ErrProvisioning) {
 			t.Errorf("%s: err = %v, want ErrProvisioning", name, err)
 		}
 	}
-	_, err := LoadProvisioning(strings.NewReader(provisioningJSON(t, func(m map[string]any) { m["device_id"] = "bad id" })))
+	_, err := LoadProvisioning(strings.NewReader(provisioningJSON(t, func(m map[string]any) { m["device_id"] = "bad id" })), "")
 	if !errors.Is(err, trust.ErrBadDeviceID) {
 		t.Errorf("bad device id: %v", err)
 	}
-	if _, err := LoadProvisioning(strings.NewReader(provisioningJSON(t, nil) + "{}")); !errors.Is(err, ErrProvisioning) {
+	if _, err := LoadProvisioning(strings.NewReader(provisioningJSON(t, nil)+"{}"), ""); !errors.Is(err, ErrProvisioning) {
 		t.Errorf("trailing data: %v", err)
+	}
+}
+
+// TestFleetProvisioningTakesTheDiskID: one image for the fleet, each
+// handset named by its data partition; a handset with neither, or with two
+// IDs that disagree, is refused.
+func TestFleetProvisioningTakesTheDiskID(t *testing.T) {
+	fleet := provisioningJSON(t, func(m map[string]any) { delete(m, "device_id") })
+	p, err := LoadProvisioning(strings.NewReader(fleet), "pk-gov-0002")
+	if err != nil || p.DeviceID != "pk-gov-0002" {
+		t.Fatalf("fleet + disk: %+v, %v", p, err)
+	}
+	if _, err := LoadProvisioning(strings.NewReader(fleet), ""); !errors.Is(err, ErrNoDeviceID) || !errors.Is(err, ErrProvisioning) {
+		t.Errorf("fleet, nothing on disk: %v, want ErrNoDeviceID", err)
+	}
+	if _, err := LoadProvisioning(strings.NewReader(fleet), "../etc"); !errors.Is(err, trust.ErrBadDeviceID) {
+		t.Errorf("fleet, bad disk id: %v", err)
+	}
+	if p, err := LoadProvisioning(strings.NewReader(provisioningJSON(t, nil)), "pk-gov-0001"); err != nil || p.DeviceID != "pk-gov-0001" {
+		t.Errorf("both, agreeing: %+v, %v", p, err)
+	}
+	if _, err := LoadProvisioning(strings.NewReader(provisioningJSON(t, nil)), "pk-gov-0002"); !errors.Is(err, ErrProvisioning) {
+		t.Errorf("both, disagreeing: %v", err)
+	}
+}
+
+func TestReadDeviceID(t *testing.T) {
+	for in, want := range map[string]trust.DeviceID{"pk-gov-0007\n": "pk-gov-0007", "pk-gov-0007": "pk-gov-0007"} {
+		if id, err := ReadDeviceID(strings.NewReader(in)); err != nil || id != want {
+			t.Errorf("ReadDeviceID(%q) = %q, %v", in, id, err)
+		}
+	}
+	for _, bad := range []string{"", "\n", "pk gov", "pk-gov-0007\n\n", "../etc\n"} {
+		if _, err := ReadDeviceID(strings.NewReader(bad)); !errors.Is(err, ErrProvisioning) {
+			t.Errorf("ReadDeviceID(%q): %v, want ErrProvisioning", bad, err)
+		}
 	}
 }
 
 func FuzzLoadProvisioning(f *testing.F) {
 	f.Add(`{"device_id":"pk-gov-0001","exchange":"h:1","ca":""}`)
 	f.Fuzz(func(t *testing.T, s string) {
-		p, err := LoadProvisioning(strings.NewReader(s))
+		p, err := LoadProvisioning(strings.NewReader(s), "")
 		if err == nil && (!p.DeviceID.Valid() || p.CACert() == nil) {
 			t.Fatalf("accepted %q", s)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"image"
+	"io"
 	"net"
 
 	"mehfooz/daemon/api"
@@ -22,6 +23,19 @@ func (d *Daemon) APIService(listen func() (net.Listener, error), allow func(net.
 			return fmt.Errorf("api: listen: %w", err)
 		}
 		return api.NewServer(d, d.log.With("subsystem", "api"), allow).Serve(ctx, ln)
+	}}
+}
+
+// BenchService serves the enrollment part of the local API on the
+// technician's bench line (board.Bench): open is called on every
+// (re)start and returns the line as a byte stream.
+func (d *Daemon) BenchService(open func(context.Context) (io.ReadWriteCloser, error)) pid1.Service {
+	return pid1.Service{Name: "bench", Run: func(ctx context.Context) error {
+		line, err := open(ctx)
+		if err != nil {
+			return fmt.Errorf("bench: %w", err)
+		}
+		return api.NewBenchServer(d, d.log.With("subsystem", "bench")).Serve(ctx, api.StreamListener(line))
 	}}
 }
 

@@ -9,16 +9,19 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
 
 	"mehfooz/board"
+	"mehfooz/daemon"
 	"mehfooz/image"
 	"mehfooz/image/disk"
 	"mehfooz/image/flash"
 	"mehfooz/image/slot"
+	"mehfooz/trust"
 )
 
 func init() {
@@ -26,7 +29,7 @@ func init() {
 }
 
 func runFlash(_ context.Context, e *env, args []string) error {
-	fs := flags(e, "flash", "--board B --pub KEYS.pem --image IMAGE --target DEVICE|FILE [--format [--size 512M]]")
+	fs := flags(e, "flash", "--board B --pub KEYS.pem --image IMAGE --target DEVICE|FILE [--format [--size 512M] [--device-id ID]]")
 	boardName := fs.String("board", "", "the handset's board (required)")
 	pubFile := fs.String("pub", "", "public keys an image must be signed by, PEM (required)")
 	imgFile := fs.String("image", "", "the signed image from phonectl image build (required)")
@@ -34,6 +37,7 @@ func runFlash(_ context.Context, e *env, args []string) error {
 	format := fs.Bool("format", false, "the target is blank: write a partition layout first (erases it)")
 	size := fs.String("size", "", "with --format on a new disk-image file: its size, e.g. 512M")
 	slotSize := fs.String("slot-size", "64M", "with --format: size of each image slot")
+	deviceID := fs.String("device-id", "", "with --format: the handset's device ID, written to its data partition (for a fleet image, whose provisioning names no handset)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -47,6 +51,14 @@ func runFlash(_ context.Context, e *env, args []string) error {
 	}
 	if _, err := board.Lookup(*boardName); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if *deviceID != "" && !*format {
+		// Writing into a data partition that holds a keystore could
+		// rename an enrolled handset; a new identity means a fresh start.
+		return fmt.Errorf("%w: --device-id is written when the data partition is made: it needs --format", errUsage)
+	}
+	if *deviceID != "" && !trust.DeviceID(*deviceID).Valid() {
+		return fmt.Errorf("%w: --device-id %q: %v", errUsage, *deviceID, trust.ErrBadDeviceID)
 	}
 	keys, err := readPublicKeys(*pubFile)
 	if err != nil {
@@ -80,7 +92,7 @@ func runFlash(_ context.Context, e *env, args []string) error {
 	}
 	if res.Formatted {
 		perm, _ := res.Layout.Find(disk.Data)
-		if err := mkfsData(e, *targetPath, perm); err != nil {
+		if err := mkfsData(e, *targetPath, perm, trust.DeviceID(*deviceID)); err != nil {
 			return err
 		}
 	}
@@ -167,13 +179,28 @@ func (t *openedTarget) target() flash.Target {
 }
 
 // mkfsData makes the data partition's ext4 file system in place (at its
-// offset, so it works on a disk-image file and a whole block device alike).
-func mkfsData(e *env, path string, p disk.Partition) error {
+// offset, so it works on a disk-image file and a whole block device alike),
+// holding the handset's device ID file when id is not empty.
+func mkfsData(e *env, path string, p disk.Partition, id trust.DeviceID) error {
 	mkfs, err := exec.LookPath("mkfs.ext4")
 	if err != nil {
 		return fmt.Errorf("the data partition needs an ext4 file system and mkfs.ext4 is missing (apt-get install e2fsprogs): %w", err)
 	}
-	cmd := exec.Command(mkfs, "-q", "-F", "-L", disk.Data, "-E", "offset="+strconv.FormatInt(p.Start, 10), path, strconv.FormatInt(p.Size>>10, 10)+"k")
+	args := []string{"-q", "-F", "-L", disk.Data, "-E", "offset=" + strconv.FormatInt(p.Start, 10) + ",root_owner=0:0"}
+	if id != "" {
+		// mkfs.ext4 -d copies a folder into the new file system: nothing
+		// mounts it, so this needs no root.
+		dir, err := os.MkdirTemp("", "perm")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		if err := os.WriteFile(filepath.Join(dir, daemon.DeviceIDFile), []byte(id+"\n"), 0o600); err != nil {
+			return err
+		}
+		args = append(args, "-d", dir)
+	}
+	cmd := exec.Command(mkfs, append(args, path, strconv.FormatInt(p.Size>>10, 10)+"k")...)
 	cmd.Stdout, cmd.Stderr = e.stderr, e.stderr
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("mkfs.ext4 on the data partition: %w", err)

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"encoding/binary"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	"mehfooz/board"
+	"mehfooz/daemon"
 	"mehfooz/image/disk"
 	"mehfooz/image/slot"
 )
@@ -216,3 +218,42 @@ type section struct {
 
 func (s section) ReadAt(p []byte, off int64) (int, error)  { return s.f.ReadAt(p, s.off+off) }
 func (s section) WriteAt(p []byte, off int64) (int, error) { return s.f.WriteAt(p, s.off+off) }
+
+// TestFlashWritesDeviceID: a fleet image names no handset; flash --format
+// --device-id puts the handset's ID on the new data partition, where
+// phoned reads it (daemon.DeviceIDFile).
+func TestFlashWritesDeviceID(t *testing.T) {
+	debugfs, err := exec.LookPath("debugfs")
+	if err != nil {
+		t.Skip("debugfs (e2fsprogs) is missing")
+	}
+	f := newImageFixture(t)
+	img := f.build(t, "v1.img", "qemu-x86_64", 1)
+	target := filepath.Join(f.dir, "disk.img")
+	flash := func(extra ...string) (int, string, string) {
+		return runIn(t, f.e, append([]string{"flash", "--board", "qemu-x86_64", "--pub", f.pub, "--image", img, "--target", target}, extra...)...)
+	}
+	if code, _, errs := flash("--format", "--size", "40M", "--slot-size", "4M", "--device-id", "../etc"); code != 2 || !strings.Contains(errs, "device ID") {
+		t.Fatalf("bad --device-id: %d %s", code, errs)
+	}
+	if code, out, errs := flash("--format", "--size", "40M", "--slot-size", "4M", "--device-id", "pk-gov-0009"); code != 0 {
+		t.Fatalf("flash --device-id: %d %s %s", code, out, errs)
+	}
+	if code, _, errs := flash("--device-id", "pk-gov-0010"); code != 2 || !strings.Contains(errs, "needs --format") {
+		t.Fatalf("--device-id without --format: %d %s", code, errs)
+	}
+	d, _ := os.ReadFile(target)
+	l, err := disk.Read(bytes.NewReader(d), int64(len(d)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	perm, _ := l.Find(disk.Data)
+	out, err := exec.Command(debugfs, "-R", "cat /"+daemon.DeviceIDFile, target+"?offset="+strconv.FormatInt(perm.Start, 10)).Output()
+	if err != nil {
+		t.Fatalf("debugfs: %v", err)
+	}
+	id, err := daemon.ReadDeviceID(bytes.NewReader(out))
+	if err != nil || id != "pk-gov-0009" {
+		t.Fatalf("device ID on the data partition: %q, %v", out, err)
+	}
+}

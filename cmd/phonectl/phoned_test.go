@@ -203,7 +203,7 @@ func TestProvisionWritesWhatTheHandsetLoads(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	p, err := daemon.LoadProvisioning(f)
+	p, err := daemon.LoadProvisioning(f, "")
 	if err != nil || p.DeviceID != "pk-gov-0003" {
 		t.Fatalf("handset loads %+v, %v", p, err)
 	}

@@ -36,9 +36,9 @@ func (a *apnFlags) Set(v string) error {
 }
 
 func runProvision(_ context.Context, e *env, args []string) error {
-	fs := flags(e, "provision", "--ca DIR --device ID --exchange HOST:PORT --apn PLMN=APN... [--exchange-name NAME] [--rats LTE[,UMTS]] -o FILE")
+	fs := flags(e, "provision", "--ca DIR [--device ID] --exchange HOST:PORT --apn PLMN=APN... [--exchange-name NAME] [--rats LTE[,UMTS]] -o FILE")
 	caDir := caDirFlag(fs)
-	device := fs.String("device", "", "the handset's device ID (required)")
+	device := fs.String("device", "", "the handset's device ID; omit for a fleet image, whose handsets get theirs at flash time (phonectl flash --device-id)")
 	exchange := fs.String("exchange", "", "the exchange's host:port as the handset reaches it (required)")
 	name := fs.String("exchange-name", "", "the name in the exchange's certificate (default: the host)")
 	rats := fs.String("rats", "", "allowed radio technologies, comma-separated (default LTE only)")
@@ -48,8 +48,8 @@ func runProvision(_ context.Context, e *env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() != 0 || *caDir == "" || *device == "" || *exchange == "" || *out == "" || len(apns) == 0 {
-		return fmt.Errorf("%w: --ca, --device, --exchange, --apn and -o are required", errUsage)
+	if fs.NArg() != 0 || *caDir == "" || *exchange == "" || *out == "" || len(apns) == 0 {
+		return fmt.Errorf("%w: --ca, --exchange, --apn and -o are required", errUsage)
 	}
 	caPEM, err := os.ReadFile(filepath.Join(*caDir, ca.CertFile))
 	if err != nil {
@@ -73,13 +73,19 @@ func runProvision(_ context.Context, e *env, args []string) error {
 	}
 	b = append(b, '\n')
 	// What the handset will load must load: check with the handset's parser.
-	if _, err := daemon.LoadProvisioning(bytes.NewReader(b)); err != nil {
+	// A fleet file is checked as a handset flashed with some ID loads it.
+	check := trust.DeviceID("")
+	for_ := *device
+	if *device == "" {
+		check, for_ = "pk-fleet-check", "the fleet"
+	}
+	if _, err := daemon.LoadProvisioning(bytes.NewReader(b), check); err != nil {
 		return err
 	}
 	if err := atomicfile.WriteFile(*out, b, 0o644); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "wrote %s for %s (exchange %s, %d operator(s))\n", *out, *device, *exchange, len(apns))
+	fmt.Fprintf(e.stdout, "wrote %s for %s (exchange %s, %d operator(s))\n", *out, for_, *exchange, len(apns))
 	return nil
 }
 

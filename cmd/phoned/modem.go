@@ -8,9 +8,10 @@ import (
 	"go.bug.st/serial"
 )
 
-// serialOpener opens the modem's AT port afresh on every call (the modem
-// package calls it again after a hang-up or a reset). No read timeout is
-// ever set: with one, a read returns (0, nil) and looks like a hang-up.
+// serialOpener opens a serial port (the modem's AT port, the bench line)
+// afresh on every call (the modem package calls it again after a hang-up
+// or a reset). No read timeout is ever set: with one, a read returns
+// (0, nil) and looks like a hang-up.
 func serialOpener(path string, baud int) func(context.Context) (io.ReadWriteCloser, error) {
 	if baud == 0 {
 		baud = 115200
@@ -21,7 +22,7 @@ func serialOpener(path string, baud int) func(context.Context) (io.ReadWriteClos
 		}
 		p, err := serial.Open(path, &serial.Mode{BaudRate: baud})
 		if err != nil {
-			return nil, fmt.Errorf("open modem %s: %w", path, err)
+			return nil, fmt.Errorf("open %s: %w", path, err)
 		}
 		return p, nil
 	}

@@ -114,7 +114,10 @@ func openServices(o *options, d *daemon.Daemon, sys *pid1.System, log *slog.Logg
 		d.UIService(display, pressed, firstFrame),
 		keySvc,
 	}
-	prov, err := loadProvisioning(o.provisioning)
+	if o.board.Bench.Port != "" {
+		services = append(services, d.BenchService(serialOpener(o.board.Bench.Port, o.board.Bench.Baud)))
+	}
+	prov, err := loadProvisioning(o.provisioning, filepath.Join(o.dataDir, daemon.DeviceIDFile))
 	if err != nil {
 		d.Raise(state.AlertNoService, state.SeverityCritical, "Handset not provisioned", err.Error())
 		return services, nil
@@ -153,13 +156,25 @@ func openServices(o *options, d *daemon.Daemon, sys *pid1.System, log *slog.Logg
 	return services, nil
 }
 
-func loadProvisioning(path string) (*daemon.Provisioning, error) {
+// loadProvisioning reads the provisioning file and, if there is one, the
+// device ID file of the data partition (a fleet image names no handset).
+func loadProvisioning(path, idPath string) (*daemon.Provisioning, error) {
+	var local trust.DeviceID
+	if f, err := os.Open(idPath); err == nil {
+		local, err = daemon.ReadDeviceID(f)
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return daemon.LoadProvisioning(f)
+	return daemon.LoadProvisioning(f, local)
 }
 
 // listenUnix listens on a fresh unix socket that only our user may use.

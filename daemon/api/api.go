@@ -12,6 +12,10 @@
 //	GET  /v1/screenshot  the screen as PNG
 //	GET  /v1/enroll/request      the handset's certificate request (PEM), for phonectl enroll
 //	POST /v1/enroll/certificate  the certificate the technician issued (PEM)
+//
+// The same API, cut down to the state and the two enrollment routes, is
+// served on the technician's bench line (board.Bench) by NewBenchServer
+// over one serial byte stream (StreamListener).
 package api
 
 import (

@@ -30,6 +30,22 @@ func NewClient(dial func(ctx context.Context) (net.Conn, error)) *Client {
 	return &Client{http: &http.Client{Transport: tr}}
 }
 
+// NewBenchClient returns a Client for the bench line (board.Bench), where
+// dial reaches one byte stream rather than a listening socket. Requests
+// keep the connection open, one at a time: a request that closed it would
+// end the daemon's connection over the stream after every reply.
+func NewBenchClient(dial func(ctx context.Context) (net.Conn, error)) *Client {
+	tr := &http.Transport{
+		DialContext:         func(ctx context.Context, _, _ string) (net.Conn, error) { return dial(ctx) },
+		MaxConnsPerHost:     1,
+		MaxIdleConnsPerHost: 1,
+	}
+	return &Client{http: &http.Client{Transport: tr}}
+}
+
+// Close drops the Client's idle connections.
+func (c *Client) Close() { c.http.CloseIdleConnections() }
+
 // State returns the daemon's current Snapshot.
 func (c *Client) State(ctx context.Context) (state.Snapshot, error) {
 	var s state.Snapshot

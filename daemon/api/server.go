@@ -20,6 +20,8 @@ type Server struct {
 	log     *slog.Logger
 	// allow decides whether a connecting peer may use the API; see PeerUID.
 	allow func(net.Conn) error
+	// bench restricts the routes to those of the bench line (board.Bench).
+	bench bool
 }
 
 // NewServer returns a Server. allow is called on every new connection and
@@ -28,19 +30,35 @@ func NewServer(b Backend, log *slog.Logger, allow func(net.Conn) error) *Server 
 	return &Server{backend: b, log: log, allow: allow}
 }
 
+// NewBenchServer returns a Server for the technician's bench line: the
+// state, the certificate request and installing the certificate, and
+// nothing else. Every other route (intents, watch, screenshot) answers 404,
+// so a cable on the bench port can neither place a call nor unlock.
+func NewBenchServer(b Backend, log *slog.Logger) *Server {
+	return &Server{backend: b, log: log, bench: true}
+}
+
 // Serve accepts connections on ln until ctx is cancelled, then closes ln,
 // ends open watches and waits for every handler to return.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/state", s.getState)
-	mux.HandleFunc("GET /v1/watch", s.watch)
-	mux.HandleFunc("POST /v1/intent", s.postIntent)
-	mux.HandleFunc("GET /v1/screenshot", s.screenshot)
 	mux.HandleFunc("GET /v1/enroll/request", s.enrollRequest)
 	mux.HandleFunc("POST /v1/enroll/certificate", s.installCertificate)
+	if !s.bench {
+		mux.HandleFunc("GET /v1/watch", s.watch)
+		mux.HandleFunc("POST /v1/intent", s.postIntent)
+		mux.HandleFunc("GET /v1/screenshot", s.screenshot)
+	}
+	// A unix socket's peer that sends half a request is dropped after 5 s;
+	// the bench line has no peers to drop, only a next request to wait for.
+	headerTimeout := 5 * time.Second
+	if s.bench {
+		headerTimeout = 0
+	}
 	srv := &http.Server{
 		Handler:           mux,
-		ReadHeaderTimeout: 5 * time.Second,
+		ReadHeaderTimeout: headerTimeout,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
