@@ -13,6 +13,7 @@
 # While it runs, in another shell:
 #   out/bin/phonectl qemu key --qmp out/qemu/NAME/qmp.sock down ret
 #   out/bin/phonectl qemu screenshot --qmp out/qemu/NAME/qmp.sock --out screen.png
+#   out/bin/phonectl status --bench out/qemu/NAME/bench.sock   (the bench line)
 # Ctrl-C presses the power button: phoned powers off cleanly and QEMU exits.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"mehfooz/atomicfile"
+	"mehfooz/daemon/api"
 	"mehfooz/trust"
 	"mehfooz/trust/ca"
 	"mehfooz/trust/enroll"
@@ -19,13 +20,14 @@ func init() {
 }
 
 func runEnroll(ctx context.Context, e *env, args []string) error {
-	fs := flags(e, "enroll", "--ca DIR (--request FILE|- [--out FILE] | --socket PATH) [--validity 720h] [--renew CERT]")
+	fs := flags(e, "enroll", "--ca DIR (--request FILE|- [--out FILE] | --socket PATH | --bench PATH) [--validity 720h] [--renew CERT]")
 	dir := caDirFlag(fs)
 	passFile := passphraseFlag(fs)
 	reqPath := fs.String("request", "", "the handset's certificate request, PEM or DER; - reads stdin (required)")
 	out := fs.String("out", "", "write the certificate (PEM) here; default stdout")
 	validity := fs.Duration("validity", ca.DeviceValidity, "certificate lifetime")
 	sock := fs.String("socket", "", "enroll a running phoned: fetch its request from this local API socket and install the certificate")
+	bench := fs.String("bench", "", "enroll a handset over its bench line (serial cable, or an emulated handset's bench socket), as --socket does")
 	renew := fs.String("renew", "", "renew: the device's current certificate (PEM); the request must carry the same ID and key")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -33,8 +35,22 @@ func runEnroll(ctx context.Context, e *env, args []string) error {
 	if fs.NArg() != 0 {
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
-	if (*reqPath == "") == (*sock == "") {
-		return fmt.Errorf("%w: give --request or --socket", errUsage)
+	given := 0
+	for _, v := range []string{*reqPath, *sock, *bench} {
+		if v != "" {
+			given++
+		}
+	}
+	if given != 1 {
+		return fmt.Errorf("%w: give one of --request, --socket and --bench", errUsage)
+	}
+	var handset *api.Client
+	switch {
+	case *sock != "":
+		handset = dialer(*sock)
+	case *bench != "":
+		handset = benchClient(*bench)
+		defer handset.Close()
 	}
 	if *validity <= 0 || *validity > ca.MaxValidity {
 		return fmt.Errorf("%w: --validity must be in (0, %v]", errUsage, ca.MaxValidity)
@@ -42,8 +58,8 @@ func runEnroll(ctx context.Context, e *env, args []string) error {
 	var raw []byte
 	var err error
 	switch {
-	case *sock != "":
-		raw, err = dialer(*sock).EnrollRequest(ctx)
+	case handset != nil:
+		raw, err = handset.EnrollRequest(ctx)
 	case *reqPath == "-":
 		raw, err = io.ReadAll(io.LimitReader(e.stdin, enroll.MaxRequestSize+1))
 	default:
@@ -80,8 +96,8 @@ func runEnroll(ctx context.Context, e *env, args []string) error {
 	}
 	pem := ca.EncodeCertificatePEM(c)
 	report := e.stdout
-	if *sock != "" {
-		if err := dialer(*sock).InstallCertificate(ctx, pem); err != nil {
+	if handset != nil {
+		if err := handset.InstallCertificate(ctx, pem); err != nil {
 			return err
 		}
 	}
@@ -90,7 +106,7 @@ func runEnroll(ctx context.Context, e *env, args []string) error {
 		if err := atomicfile.WriteFile(*out, pem, 0o644); err != nil {
 			return err
 		}
-	case *sock == "": // the certificate goes to stdout, the report aside
+	case handset == nil: // the certificate goes to stdout, the report aside
 		if _, err := e.stdout.Write(pem); err != nil {
 			return err
 		}

@@ -48,8 +48,9 @@ func dialer(path string) *api.Client {
 }
 
 func runStatus(ctx context.Context, e *env, args []string) error {
-	fs := flags(e, "status", "[--socket PATH] [--json] [--wait PHASE --timeout D]")
+	fs := flags(e, "status", "[--socket PATH | --bench PATH] [--json] [--wait PHASE --timeout D]")
 	sock := socketFlag(e, fs)
+	bench := fs.String("bench", "", "read the state over the handset's bench line (serial cable, or an emulated handset's bench socket) instead of --socket")
 	asJSON := fs.Bool("json", false, "print the raw state as JSON")
 	wait := fs.String("wait", "", "wait until the modem reaches this phase (e.g. data-up) before printing")
 	timeout := fs.Duration("timeout", 30*time.Second, "how long --wait may take")
@@ -60,6 +61,13 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
 	c := dialer(*sock)
+	if *bench != "" {
+		if *wait != "" {
+			return fmt.Errorf("%w: --wait follows the state stream, which the bench line does not carry", errUsage)
+		}
+		c = benchClient(*bench)
+		defer c.Close()
+	}
 	var s state.Snapshot
 	if *wait != "" {
 		ctx, cancel := context.WithTimeout(ctx, *timeout)

@@ -59,8 +59,8 @@ func runQEMU(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return explainImageError(err)
 	}
-	fmt.Fprintf(e.stderr, "booting slot %s: version %d %q; QMP %s, monitor %s\n",
-		slot.Name(m.Slot), m.Manifest.Version, m.Manifest.Label, m.QMPPath, m.MonPath)
+	fmt.Fprintf(e.stderr, "booting slot %s: version %d %q; QMP %s, monitor %s, bench line %s\n",
+		slot.Name(m.Slot), m.Manifest.Version, m.Manifest.Label, m.QMPPath, m.MonPath, m.BenchPath)
 	waitErr := m.Wait(ctx)
 	if ctx.Err() == nil {
 		return waitErr

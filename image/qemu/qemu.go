@@ -3,7 +3,7 @@
 // A/B state, picks and verifies a slot (image/slot.Select), and hands the
 // slot's kernel, initramfs and command line to qemu-system-x86_64 with the
 // board's devices: std VGA, a virtio keyboard, the modem simulator on the
-// second UART, AC97 audio, the i6300esb watchdog, virtio-rng, the disk, and
+// second UART, the technician's bench line on the third, AC97 audio, the i6300esb watchdog, virtio-rng, the disk, and
 // a NIC on QEMU's user network, which lets the guest reach the host's
 // loopback as 10.0.2.2 and opens no port towards the guest. It reads the
 // serial console and drives the machine over QMP (screendumps, keys,
@@ -58,6 +58,9 @@ type Machine struct {
 	Started  time.Time
 	QMPPath  string
 	MonPath  string
+	// BenchPath is the unix socket of the guest's third UART, the board's
+	// bench line (board.Bench): phonectl status/enroll --bench reach it.
+	BenchPath string
 
 	cmd    *exec.Cmd
 	done   chan struct{}
@@ -89,9 +92,10 @@ func Boot(ctx context.Context, c Config) (*Machine, error) {
 	if err != nil {
 		return nil, err
 	}
-	m.QMPPath, m.MonPath = filepath.Join(c.Dir, "qmp.sock"), filepath.Join(c.Dir, "mon.sock")
-	os.Remove(m.QMPPath)
-	os.Remove(m.MonPath)
+	m.QMPPath, m.MonPath, m.BenchPath = filepath.Join(c.Dir, "qmp.sock"), filepath.Join(c.Dir, "mon.sock"), filepath.Join(c.Dir, "bench.sock")
+	for _, p := range []string{m.QMPPath, m.MonPath, m.BenchPath} {
+		os.Remove(p)
+	}
 	args := Args(c, kernel, initrd, cmdline)
 	bin := c.Binary
 	if bin == "" {
@@ -226,6 +230,8 @@ func Args(c Config, kernel, initrd, cmdline string) []string {
 	} else {
 		args = append(args, "-serial", "null")
 	}
+	// ttyS2: the bench line, a socket QEMU listens on for the technician.
+	args = append(args, "-chardev", "socket,id=bench,path="+filepath.Join(c.Dir, "bench.sock")+",server=on,wait=off", "-serial", "chardev:bench")
 	args = append(args,
 		// std VGA, whose EDID offers the board's panel size; bochs-drm
 		// gives /dev/fb0 in that mode.

@@ -1,0 +1,53 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"time"
+
+	"go.bug.st/serial"
+
+	"mehfooz/daemon/api"
+)
+
+// benchClient reaches a handset's bench line (board.Bench): the
+// technician's serial cable, or the unix socket QEMU gives an emulated
+// handset's bench UART (phonectl qemu run prints it). Only the state and
+// enrollment are served there.
+func benchClient(path string) *api.Client {
+	return api.NewBenchClient(func(ctx context.Context) (net.Conn, error) {
+		fi, err := os.Stat(path)
+		if err != nil {
+			return nil, fmt.Errorf("bench line: %w", err)
+		}
+		if fi.Mode()&os.ModeSocket != 0 {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", path)
+		}
+		p, err := serial.Open(path, &serial.Mode{BaudRate: 115200})
+		if err != nil {
+			return nil, fmt.Errorf("bench line %s: %w", path, err)
+		}
+		return portConn{Port: p, path: path}, nil
+	})
+}
+
+// portConn is a serial port as the net.Conn an HTTP transport wants; it
+// cancels by closing, so deadlines are not needed.
+type portConn struct {
+	serial.Port
+	path string
+}
+
+func (c portConn) LocalAddr() net.Addr              { return benchAddr(c.path) }
+func (c portConn) RemoteAddr() net.Addr             { return benchAddr(c.path) }
+func (c portConn) SetDeadline(time.Time) error      { return nil }
+func (c portConn) SetReadDeadline(time.Time) error  { return nil }
+func (c portConn) SetWriteDeadline(time.Time) error { return nil }
+
+type benchAddr string
+
+func (a benchAddr) Network() string { return "serial" }
+func (a benchAddr) String() string  { return string(a) }
