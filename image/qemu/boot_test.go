@@ -77,6 +77,9 @@ type bootFixture struct {
 	kernel       string
 	phoned       []byte
 	uncompressed bool
+	// ca and provision go into the image; nil: a throwaway CA and an
+	// empty provisioning (the handset boots to "not provisioned").
+	ca, provision []byte
 }
 
 func newBootFixture(t *testing.T) *bootFixture {
@@ -115,10 +118,14 @@ func (f *bootFixture) keys() []ed25519.PublicKey {
 func (f *bootFixture) build(t *testing.T, v uint64) []byte {
 	t.Helper()
 	pubs, _ := image.MarshalPublicKeys(f.keys()...)
+	ca, prov := f.ca, f.provision
+	if ca == nil {
+		ca, prov = testCA(t), []byte("{}\n")
+	}
 	var buf bytes.Buffer
 	_, err := image.Build(&buf, image.BuildConfig{
 		Board: f.board, Version: v, Label: "boot-test", Kernel: os.DirFS(f.kernel),
-		Phoned: f.phoned, CA: testCA(t), Provision: []byte("{}\n"), ImageKeys: pubs,
+		Phoned: f.phoned, CA: ca, Provision: prov, ImageKeys: pubs,
 		SigningKeys: []ed25519.PrivateKey{f.key}, Uncompressed: f.uncompressed,
 	})
 	if err != nil {

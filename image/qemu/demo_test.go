@@ -2,7 +2,9 @@ package qemu
 
 import (
 	"context"
+	"fmt"
 	"image/png"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,17 +13,21 @@ import (
 	"testing"
 	"time"
 
+	"mehfooz/daemon/api"
 	"mehfooz/daemon/pid1"
+	"mehfooz/daemon/state"
+	"mehfooz/image"
 )
 
 // TestTwoHandsets is the harness of make qemu-demo: the exchange on the
-// host's loopback, two emulated handsets booted from one signed image (each
-// with its own disk and modem simulator), reaching the exchange only
-// through QEMU's user network as 10.0.2.2. It boots both to their ready
-// line and saves both screens. The call itself (enrolling both handsets,
-// dialling b from a by keypad, the call connecting) needs phoned's
-// enrollment and calling on the QEMU board; until then the test stops
-// there and says so.
+// host's loopback, two emulated handsets booted from one signed fleet image
+// (each flashed with its own device ID, with its own disk and modem
+// simulator), reaching the exchange only through QEMU's user network as
+// 10.0.2.2. Each owner chooses a PIN on the keypad; the technician enrolls
+// each handset over its bench line and publishes a directory; Ayesha dials
+// Bilal on her keypad, Bilal answers on his, both screens show the same
+// security code, both confirm it, and Ayesha hangs up. Screens of each step
+// are saved.
 func TestTwoHandsets(t *testing.T) {
 	if os.Getenv("MEHFOOZ_QEMU_DEMO") != "1" {
 		t.Skip("boots two QEMU handsets: make qemu-demo")
@@ -39,21 +45,30 @@ func TestTwoHandsets(t *testing.T) {
 			t.Fatalf("build %s: %v\n%s", pkg, err, b)
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
 	defer cancel()
+	say := func(format string, args ...any) { t.Logf("== "+format, args...) }
 
-	// The enrollment CA and the exchange's certificate for 10.0.2.2.
+	// The technician's bench: the enrollment CA, the exchange's certificate
+	// for 10.0.2.2, the publisher's and the technician's.
 	caDir := filepath.Join(f.dir, "ca")
-	env := append(os.Environ(), "MEHFOOZ_CA_PASSPHRASE=qemu-demo-passphrase")
-	run := func(name string, args ...string) {
+	env := append(os.Environ(), "MEHFOOZ_CA_PASSPHRASE=qemu-demo-passphrase",
+		"MEHFOOZ_EXCHANGE=127.0.0.1:27444", "MEHFOOZ_CA_CERT="+filepath.Join(caDir, "ca.pem"),
+		"MEHFOOZ_TECH_CERT="+filepath.Join(f.dir, "tech.pem"), "MEHFOOZ_TECH_KEY="+filepath.Join(f.dir, "tech.key"))
+	run := func(name string, args ...string) string {
+		t.Helper()
 		cmd := exec.CommandContext(ctx, filepath.Join(bin, name), args...)
-		cmd.Env = env
-		if b, err := cmd.CombinedOutput(); err != nil {
+		cmd.Env, cmd.Dir = env, f.dir
+		b, err := cmd.CombinedOutput()
+		if err != nil {
 			t.Fatalf("%s %v: %v\n%s", name, args, err, b)
 		}
+		return string(b)
 	}
 	run("phonectl", "ca", "init", "--dir", caDir, "--kdf-memory", "1", "--kdf-time", "1")
 	run("phonectl", "ca", "issue", "--ca", caDir, "--role", "exchange", "--host", "10.0.2.2,127.0.0.1", "--out", filepath.Join(f.dir, "exchange"))
+	run("phonectl", "ca", "issue", "--ca", caDir, "--role", "publisher", "--name", "publisher", "--out", filepath.Join(f.dir, "publisher"))
+	run("phonectl", "ca", "issue", "--ca", caDir, "--role", "technician", "--name", "tech-qemu", "--out", filepath.Join(f.dir, "tech"))
 	start := func(logName, name string, args ...string) {
 		cmd := exec.CommandContext(ctx, filepath.Join(bin, name), args...)
 		log, _ := os.Create(filepath.Join(out, logName+".log"))
@@ -63,65 +78,230 @@ func TestTwoHandsets(t *testing.T) {
 		}
 		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait(); log.Close() })
 	}
-	start("exchange", "exchange", "--listen", "127.0.0.1:7443", "--admin", "", "--turn-tls", "", "--turn-udp", "127.0.0.1:3478",
-		"--relay-ip", "127.0.0.1", "--turn-host", "10.0.2.2", "--ca", filepath.Join(caDir, "ca.pem"),
-		"--cert", filepath.Join(f.dir, "exchange.pem"), "--key", filepath.Join(f.dir, "exchange.key"), "--db", filepath.Join(f.dir, "exchange.db"))
+	say("exchange on the host: signaling 127.0.0.1:27443, technician API :27444, TURN/UDP :23478 (10.0.2.2 for the guests)")
+	start("exchange", "exchange", "--listen", "127.0.0.1:27443", "--admin", "127.0.0.1:27444", "--turn-tls", "",
+		"--turn-udp", "127.0.0.1:23478", "--relay-ip", "127.0.0.1", "--turn-host", "10.0.2.2",
+		"--ca", filepath.Join(caDir, "ca.pem"), "--cert", filepath.Join(f.dir, "exchange.pem"), "--key", filepath.Join(f.dir, "exchange.key"),
+		"--publisher-cert", filepath.Join(f.dir, "publisher.pem"), "--publisher-key", filepath.Join(f.dir, "publisher.key"),
+		"--db", filepath.Join(f.dir, "exchange.db"))
 
-	img := f.build(t, 1)
-	names := []string{"a", "b"}
-	machines := make([]*Machine, 2)
+	say("one signed fleet image: exchange 10.0.2.2:27443, the CA, every operator's private APN")
+	prov := filepath.Join(f.dir, "provision.json")
+	run("phonectl", "provision", "--ca", caDir, "--exchange", "10.0.2.2:27443",
+		"--apn", "41001=gov.secure.jazz", "--apn", "41004=gov.secure.zong", "-o", prov)
+	var err error
+	if f.ca, err = os.ReadFile(filepath.Join(caDir, "ca.pem")); err != nil {
+		t.Fatal(err)
+	}
+	if f.provision, err = os.ReadFile(prov); err != nil {
+		t.Fatal(err)
+	}
+	imgPath, pubPath := filepath.Join(f.dir, "fleet.img"), filepath.Join(f.dir, "image-keys.pem")
+	pubs, _ := image.MarshalPublicKeys(f.keys()...)
+	os.WriteFile(pubPath, pubs, 0o644)
+	os.WriteFile(imgPath, f.build(t, 1), 0o644)
+
+	type handset struct {
+		name, owner, id, plmn string
+		m                     *Machine
+		bench                 *api.Client
+		qmp                   *QMP
+	}
+	hs := []*handset{{name: "ayesha", owner: "Ayesha Khan", id: "pk-gov-0001", plmn: "41001"}, {name: "bilal", owner: "Bilal Raza", id: "pk-gov-0002", plmn: "41004"}}
 	var wg sync.WaitGroup
-	for i, n := range names {
-		dir := filepath.Join(f.dir, n)
+	for _, h := range hs {
+		dir := filepath.Join(f.dir, h.name)
 		os.MkdirAll(dir, 0o755)
+		disk := filepath.Join(dir, "disk.img")
+		say("flash %s's handset with device ID %s", h.owner, h.id)
+		run("phonectl", "flash", "--board", f.board.Name, "--pub", pubPath, "--image", imgPath, "--target", disk,
+			"--format", "--size", "256M", "--slot-size", "32M", "--device-id", h.id)
 		sock := filepath.Join(dir, "modem.sock")
-		start("modemsim-"+n, "modemsim", "--log-level", "warn", "--socket", sock)
+		start("modemsim-"+h.name, "modemsim", "--log-level", "warn", "--socket", sock, "--plmn", h.plmn)
 		for range 100 {
 			if _, err := os.Stat(sock); err == nil {
 				break
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
-		hf := *f
-		hf.dir, hf.disk = dir, filepath.Join(dir, "disk.img")
-		hf.flash(t, img)
-		m, err := Boot(ctx, Config{Board: f.board, Disk: hf.disk, Keys: f.keys(), Dir: dir, ModemSocket: sock})
+		m, err := Boot(ctx, Config{Board: f.board, Disk: disk, Keys: f.keys(), Dir: dir, ModemSocket: sock})
 		if err != nil {
 			t.Fatal(err)
 		}
-		machines[i] = m
-		defer m.Kill()
+		h.m = m
+		t.Cleanup(func() {
+			os.WriteFile(filepath.Join(out, "console-"+h.name+".log"), []byte(strings.Join(m.Console(), "\n")+"\n"), 0o644)
+			m.Kill()
+		})
+		h.bench = api.NewBenchClient(func(ctx context.Context) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", m.BenchPath)
+		})
+		defer h.bench.Close()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			if _, at, err := m.WaitLine(ctx, pid1.ReadyLine); err != nil {
-				t.Errorf("handset %s: %v", n, err)
+				t.Errorf("handset %s: %v", h.name, err)
 			} else {
-				t.Logf("handset %s ready %.1fs after its QEMU started", n, at.Seconds())
+				t.Logf("%s's handset ready %.1fs after its QEMU started", h.owner, at.Seconds())
 			}
 		}()
 	}
 	wg.Wait()
-	for i, m := range machines {
-		os.WriteFile(filepath.Join(out, "console-"+names[i]+".log"), []byte(strings.Join(m.Console(), "\n")+"\n"), 0o644)
-	}
 	if t.Failed() {
 		return
 	}
-	for i, m := range machines {
-		screenshot(t, ctx, m, filepath.Join(out, names[i]+"-ready.png"))
+	for _, h := range hs {
+		if h.qmp, err = h.m.DialQMP(ctx); err != nil {
+			t.Fatal(err)
+		}
+		defer h.qmp.Close()
 	}
-	t.Skip("remaining for the call: enroll both handsets with the exchange, publish a directory that lets a call b, " +
-		"dial b on a's keypad (phonectl qemu key), wait for the call on both consoles, save both screens")
+	// state polls a handset over its bench line until ok says yes.
+	waitState := func(h *handset, what string, limit time.Duration, ok func(state.Snapshot) bool) state.Snapshot {
+		t.Helper()
+		deadline := time.Now().Add(limit)
+		var s state.Snapshot
+		var err error
+		for time.Now().Before(deadline) {
+			rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			s, err = h.bench.State(rctx)
+			cancel()
+			// QEMU's bench socket takes one client at a time: hang up, so
+			// the technician's phonectl can get through.
+			h.bench.Close()
+			if err == nil && ok(s) {
+				return s
+			}
+			time.Sleep(250 * time.Millisecond)
+		}
+		t.Fatalf("%s: %s: not within %v (last state %+v, err %v)", h.owner, what, limit, s, err)
+		return s
+	}
+	press := func(h *handset, keys ...string) {
+		t.Helper()
+		for _, k := range keys {
+			if err := h.qmp.SendKeys(ctx, k); err != nil {
+				t.Fatalf("%s: key %s: %v", h.owner, k, err)
+			}
+			time.Sleep(150 * time.Millisecond)
+		}
+	}
+	shot := func(h *handset, step string) {
+		t.Helper()
+		screenshot(t, ctx, h.qmp, filepath.Join(out, h.name+"-"+step+".png"))
+	}
+
+	pin := []string{"2", "4", "6", "8", "1", "0"}
+	for _, h := range hs {
+		waitState(h, "the PIN set-up screen", 60*time.Second, func(s state.Snapshot) bool { return s.Lock.Setup })
+		shot(h, "1-choose-pin")
+		say("%s chooses a PIN on the keypad, twice", h.owner)
+		press(h, append(append(pin, "ret"), append(pin, "ret")...)...)
+	}
+	for _, h := range hs {
+		waitState(h, "unlocked", 2*time.Minute, func(s state.Snapshot) bool { return !s.Lock.Locked && !s.Lock.Setup })
+		say("the technician enrolls %s's handset over its bench line and registers it", h.owner)
+		cert := filepath.Join(f.dir, h.name+".pem")
+		t.Logf("%s", strings.TrimSpace(run("phonectl", "enroll", "--ca", caDir, "--bench", h.m.BenchPath, "--out", cert)))
+		run("phonectl", "register", cert)
+	}
+	say("the technician publishes the signed directory: who may call whom")
+	dirJSON := filepath.Join(f.dir, "directory.json")
+	os.WriteFile(dirJSON, []byte(`{
+  "entries": [
+    {"id": "pk-gov-0001", "name": "Ayesha Khan", "office": "Joint Secretary, Ministry of Interior", "certificate": "ayesha.pem", "groups": ["cabinet"]},
+    {"id": "pk-gov-0002", "name": "Bilal Raza", "office": "Director, Cabinet Division", "certificate": "bilal.pem", "groups": ["cabinet"]}
+  ],
+  "rules": [{"from": "cabinet", "to": "cabinet"}]
+}
+`), 0o644)
+	run("phonectl", "directory", "publish", "--source", dirJSON,
+		"--publisher-cert", filepath.Join(f.dir, "publisher.pem"), "--publisher-key", filepath.Join(f.dir, "publisher.key"))
+	run("phonectl", "revoke", "--refresh",
+		"--publisher-cert", filepath.Join(f.dir, "publisher.pem"), "--publisher-key", filepath.Join(f.dir, "publisher.key"))
+	online := func(id string) func(state.Snapshot) bool {
+		return func(s state.Snapshot) bool {
+			for _, c := range s.Contacts {
+				if string(c.ID) == id && c.Online {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	waitState(hs[0], "Bilal online in the contacts", 2*time.Minute, online(hs[1].id))
+	waitState(hs[1], "Ayesha online in the contacts", 2*time.Minute, online(hs[0].id))
+	for _, h := range hs {
+		shot(h, "2-contacts")
+	}
+
+	say("Ayesha presses Call on Bilal's entry; Bilal's handset rings and he presses Call to answer")
+	press(hs[0], "f3")
+	waitState(hs[1], "ringing", 60*time.Second, func(s state.Snapshot) bool { return s.Call.Phase == state.CallIncoming })
+	shot(hs[0], "3-ringing")
+	shot(hs[1], "3-incoming")
+	press(hs[1], "f3")
+	connected := func(s state.Snapshot) bool { return s.Call.Phase == state.CallConnected && s.Call.SAS != "" }
+	a := waitState(hs[0], "the call connected", 90*time.Second, connected)
+	b := waitState(hs[1], "the call connected", 90*time.Second, connected)
+	say("security code on Ayesha's screen %q, on Bilal's %q", a.Call.SAS, b.Call.SAS)
+	if a.Call.SAS != b.Call.SAS {
+		t.Fatalf("the codes differ: %q and %q", a.Call.SAS, b.Call.SAS)
+	}
+	for _, h := range hs {
+		shot(h, "4-in-call")
+	}
+	say("both read the code aloud, it matches: each picks the right-hand button and presses OK")
+	for _, h := range hs {
+		press(h, "right", "ret")
+	}
+	for _, h := range hs {
+		s := waitState(h, "the code confirmed", 30*time.Second, func(s state.Snapshot) bool { return s.Call.SASVerdict != "" })
+		if s.Call.Phase != state.CallConnected {
+			t.Fatalf("%s: after confirming the code the call is %q", h.owner, s.Call.Phase)
+		}
+		t.Logf("%s: %s", h.owner, callLine(s))
+	}
+	time.Sleep(5 * time.Second) // speech (the board's test tone) flows
+	for _, h := range hs {
+		s := waitState(h, "call figures", 30*time.Second, func(s state.Snapshot) bool { return s.Call.Phase == state.CallConnected })
+		t.Logf("%s: %s", h.owner, callLine(s))
+		shot(h, "5-verified")
+	}
+	say("Ayesha hangs up")
+	press(hs[0], "f4")
+	for _, h := range hs {
+		waitState(h, "the call ended", 30*time.Second, func(s state.Snapshot) bool { return s.Call.Phase == state.CallEnded || s.Call.Phase == state.CallIdle })
+	}
+	shot(hs[1], "6-ended")
+	say("power button on both: phoned powers off cleanly")
+	for _, h := range hs {
+		if err := h.qmp.PowerButton(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, h := range hs {
+		wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+		err := h.m.Wait(wctx)
+		cancel()
+		if err != nil {
+			t.Errorf("%s's handset did not power off: %v", h.owner, err)
+		}
+	}
+	t.Logf("screens, consoles and logs are in %s", out)
 }
 
-func screenshot(t *testing.T, ctx context.Context, m *Machine, path string) {
+func callLine(s state.Snapshot) string {
+	c := s.Call
+	return fmt.Sprintf("call %s with %s, code %q (%s), quality %+v", c.Phase, c.PeerID, c.SAS, c.SASVerdict, c.Quality)
+}
+
+// screenshot saves the screen as PNG through q (QEMU takes one QMP client
+// at a time).
+func screenshot(t *testing.T, ctx context.Context, q *QMP, path string) {
 	t.Helper()
-	q, err := m.DialQMP(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer q.Close()
 	ppm := path + ".ppm"
 	if err := q.Screendump(ctx, ppm); err != nil {
 		t.Fatal(err)
