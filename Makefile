@@ -17,14 +17,14 @@ test: deps ## every test, with the race detector, then the codec's libopus oracl
 	$(GO) test -count=1 -run 'Speech' ./voice/  # real-time speech through the call: too slow under -race
 	$(MAKE) --no-print-directory boot-test
 
-boot-test: deps ## boot the QEMU board's signed image under TCG; refuse a tampered one (docs/image.md)
+boot-test: deps ## boot the QEMU board's signed image under TCG, refuse a tampered one, and call between two (docs/image.md)
 	./scripts/fetch-kernel.sh >/dev/null
-	MEHFOOZ_BOOT_TEST=1 $(GO) test -count=1 -timeout 10m -run '^TestBoot' ./image/qemu
+	MEHFOOZ_BOOT_TEST=1 MEHFOOZ_QEMU_DEMO=1 $(GO) test -count=1 -timeout 15m -run '^Test(Boot|TwoHandsets$$)' ./image/qemu
 
 qemu-run: deps ## boot one emulated handset with the modem simulator (scripts/qemu-run.sh)
 	./scripts/qemu-run.sh
 
-qemu-demo: deps ## two emulated handsets and a host exchange; screens in out/qemu-demo (the call: see docs/image.md)
+qemu-demo: deps ## two emulated handsets call each other by keypad through a host exchange; screens in out/qemu-demo
 	./scripts/fetch-kernel.sh >/dev/null
 	mkdir -p out/qemu-demo
 	MEHFOOZ_BOOT_TEST=1 MEHFOOZ_QEMU_DEMO=1 MEHFOOZ_QEMU_DEMO_OUT=$(CURDIR)/out/qemu-demo \
