@@ -27,6 +27,7 @@ import (
 
 	"mehfooz/board"
 	"mehfooz/clock"
+	"mehfooz/daemon"
 	"mehfooz/daemon/pid1"
 	"mehfooz/daemon/state"
 	"mehfooz/image"
@@ -275,9 +276,14 @@ func TestBoot(t *testing.T) {
 		// The image's provisioning is empty, so phoned shows the critical
 		// alert that says so, over a modem that is off: the same screen the
 		// ui package draws for that state, pixel for pixel.
+		// The alert's text is the loader's own error for that file.
+		_, perr := daemon.LoadProvisioning(strings.NewReader("{}\n"), "")
+		if perr == nil {
+			t.Fatal("an empty provisioning loads")
+		}
 		compareScreen(t, shot, state.Snapshot{Board: f.board.Name, Alerts: []state.Alert{{
 			ID: "a1", Kind: state.AlertNoService, Severity: state.SeverityCritical, Title: "Handset not provisioned",
-			Text: `provisioning: device_id "": trust: malformed device ID`,
+			Text: perr.Error(),
 		}}}, func() error { return q.Screendump(ctx, shot) })
 	}
 	// phoned grabs the keyboards, so the power button (its key reaches phoned
