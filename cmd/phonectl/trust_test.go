@@ -147,7 +147,7 @@ func TestTrustCommandErrors(t *testing.T) {
 		{"short passphrase", []string{"ca", "init", "--dir", filepath.Join(dir, "ca2"), "--passphrase-file", req + "x"}, 1, "read passphrase"},
 		{"wrong passphrase", []string{"enroll", "--ca", caDir, "--passphrase-file", bad, "--request", req}, 1, "wrong CA passphrase"},
 		{"malformed request", []string{"enroll", "--ca", caDir, "--passphrase-file", good, "--request", garbage}, 1, "malformed"},
-		{"missing request flag", []string{"enroll", "--ca", caDir}, 2, "give --request or --socket"},
+		{"missing request flag", []string{"enroll", "--ca", caDir}, 2, "give one of --request, --socket and --bench"},
 		{"bad role", []string{"ca", "issue", "--ca", caDir, "--role", "device", "--out", "x"}, 2, "--role must be"},
 		{"validity too long", []string{"enroll", "--ca", caDir, "--request", req, "--validity", "10000h"}, 2, "--validity"},
 	} {
