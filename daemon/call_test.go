@@ -16,6 +16,7 @@ import (
 	"mehfooz/clock"
 	"mehfooz/daemon/pid1"
 	"mehfooz/daemon/state"
+	"mehfooz/modem"
 	"mehfooz/exchange"
 	"mehfooz/exchange/relay"
 	"mehfooz/exchange/store"
@@ -112,6 +113,7 @@ type handset struct {
 	keys  *Keys
 	cert  []byte
 	heard *heard
+	calls *Calls // set by start
 }
 
 // heard is a call's playout sink: it keeps the loudest frame level and
@@ -208,6 +210,7 @@ func (s *system) start(h *handset) {
 		}
 		return audio.PaceSource(tone, clock.Real{}, 0), audio.PaceSink(h.heard, clock.Real{}, 0), nil
 	}})
+	h.calls = calls
 	svc := h.d.LinkService(LinkConfig{Prov: s.prov, Verifier: s.fleet.Verifier, Keys: h.keys, Clock: clock.Real{}, Calls: calls})
 	ctx, cancel := context.WithCancel(context.Background())
 	s.wg.Add(1)
@@ -258,6 +261,10 @@ func TestSecureCallThroughExchangeAndRelay(t *testing.T) {
 	s := newSystem(t)
 	a, b := s.handset("pk-gov-0001"), s.handset("pk-gov-0002")
 	s.publish([]*handset{a, b})
+	// Both modems are up before the call: the boot's first bearer.
+	for _, h := range []*handset{a, b} {
+		h.d.publishModem(modem.Status{Phase: modem.PhaseDataUp, IP: "10.64.0.7"})
+	}
 	s.start(a)
 	s.start(b)
 	sa := waitFor(t, a, "B online", online(b.id))
@@ -298,6 +305,32 @@ func TestSecureCallThroughExchangeAndRelay(t *testing.T) {
 		if err := h.d.Intent(context.Background(), state.Intent{Kind: state.IntentSASVerdict, Match: true}); err != nil {
 			t.Fatal(err)
 		}
+	}
+
+	// The callee's modem gets a new address mid-call: the daemon restarts
+	// the call's ICE, and speech goes on.
+	b.d.publishModem(modem.Status{Phase: modem.PhaseDataUp, IP: "10.64.0.9"})
+	for deadline := time.Now().Add(10 * time.Second); b.calls.bearerChanges.Load() == 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("a new bearer never reached the call")
+		}
+	}
+	_, la0 := a.heard.counts()
+	_, lb0 := b.heard.counts()
+	deadline = time.Now().Add(20 * time.Second)
+	for {
+		_, la := a.heard.counts()
+		_, lb := b.heard.counts()
+		if la > la0+50 && lb > lb0+50 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("audio stopped after the new bearer: caller heard %d more loud frames, callee %d", la-la0, lb-lb0)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if p := b.d.Hub().Current().Call.Phase; p != state.CallConnected {
+		t.Fatalf("after the new bearer the call is %q", p)
 	}
 	if err := a.d.Intent(context.Background(), state.Intent{Kind: state.IntentHangUp}); err != nil {
 		t.Fatal(err)

@@ -38,6 +38,8 @@ type Calls struct {
 	cfg   CallsConfig
 	log   *slog.Logger
 	muted atomic.Bool
+	// bearerChanges counts the new bearers passed to the Phone.
+	bearerChanges atomic.Int64
 
 	mu    sync.Mutex
 	phone *voice.Phone
@@ -99,6 +101,18 @@ func (c *Calls) run(ctx context.Context, l *link) error {
 		c.phone, c.sig = nil, nil
 		c.mu.Unlock()
 	}()
+	// A new data bearer under a call: restart its ICE at once.
+	watch, stopWatch := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		c.d.watchBearer(watch, func() {
+			c.bearerChanges.Add(1)
+			phone.BearerChanged()
+		})
+	}()
+	defer func() { stopWatch(); wg.Wait() }()
 	return phone.Run(ctx)
 }
 
