@@ -18,7 +18,7 @@ func TestBearerChanges(t *testing.T) {
 		{up("10.64.0.9"), true},  // a new address
 		{state.Modem{Phase: state.ModemRecovering}, false},
 		{state.Modem{Phase: state.ModemRegistered, IP: "10.64.0.9"}, false},
-		{up("10.64.0.9"), true}, // back up, even on the same address
+		{up("10.64.0.9"), true},                        // back up, even on the same address
 		{state.Modem{Phase: state.ModemDataUp}, false}, // no address yet: not up
 		{up("10.64.0.9"), true},
 	}
