@@ -62,6 +62,7 @@ func NewKeys(d *Daemon, dir string, secret keystore.DeviceSecret, id trust.Devic
 	d.Handle(state.IntentLock, k.lock)
 	d.Handle(state.IntentChangePIN, k.changePIN)
 	d.Handle(state.IntentSetDuressPIN, k.setDuressPIN)
+	d.Handle(state.IntentSetSIMPIN, k.setSIMPIN)
 	d.SetEnroller(k)
 	k.publish(true)
 	if ks != nil && ks.Status().PendingRevocation {
@@ -224,6 +225,28 @@ func (k *Keys) changePIN(_ context.Context, in state.Intent) error {
 // the handset and asks the exchange to revoke it.
 func (k *Keys) setDuressPIN(_ context.Context, in state.Intent) error {
 	return k.unlocked("set duress PIN", func(ks *keystore.Keystore) error { return ks.SetDuressPIN(in.PIN) })
+}
+
+// setSIMPIN stores the SIM PIN the modem enters once per boot (SIMPINs).
+// The modem's SIM check polls, so a SIM waiting for its PIN takes it
+// within a poll.
+func (k *Keys) setSIMPIN(_ context.Context, in state.Intent) error {
+	return k.unlocked("set SIM PIN", func(ks *keystore.Keystore) error { return ks.Put(simPINSecret, in.PIN) })
+}
+
+// simPIN returns the stored SIM PIN once the keystore has been opened this
+// boot (enrolled or not: the SIM may need it before the bench).
+func (k *Keys) simPIN() ([]byte, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.ks == nil || k.ks.Locked() {
+		return nil, fmt.Errorf("%w: handset locked", ErrNoSIMPIN)
+	}
+	pin, err := k.ks.Get(simPINSecret)
+	if errors.Is(err, keystore.ErrNotFound) {
+		return nil, ErrNoSIMPIN
+	}
+	return pin, err
 }
 
 // unlocked runs f on the keystore if the screen is unlocked.

@@ -281,6 +281,38 @@ func TestPINChangesNeedAnUnlockedScreen(t *testing.T) {
 	}
 }
 
+// TestSIMPINStoredForTheModem: the SIM PIN is kept sealed in the keystore,
+// set only while the screen is unlocked, and given to the modem only then.
+func TestSIMPINStoredForTheModem(t *testing.T) {
+	x := newKeys(t)
+	pins := SIMPINs{Keys: x.k}
+	if err := x.intent(state.Intent{Kind: state.IntentSetSIMPIN, PIN: []byte("1234")}); !errors.Is(err, api.ErrRejected) {
+		t.Fatalf("SIM PIN before set-up: %v", err)
+	}
+	if err := x.intent(state.Intent{Kind: state.IntentUnlock, PIN: []byte("246810")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pins.SIMPIN(context.Background(), "8992"); !errors.Is(err, ErrNoSIMPIN) {
+		t.Fatalf("SIM PIN before one is stored: %v", err)
+	}
+	if err := x.intent(state.Intent{Kind: state.IntentSetSIMPIN, PIN: []byte("4321")}); err != nil {
+		t.Fatal(err)
+	}
+	if pin, err := pins.SIMPIN(context.Background(), "8992"); err != nil || string(pin) != "4321" {
+		t.Fatalf("stored SIM PIN = %q, %v", pin, err)
+	}
+	x.intent(state.Intent{Kind: state.IntentLock})
+	if err := x.intent(state.Intent{Kind: state.IntentSetSIMPIN, PIN: []byte("9999")}); !errors.Is(err, api.ErrRejected) {
+		t.Fatalf("SIM PIN on a locked screen: %v", err)
+	}
+	if err := x.intent(state.Intent{Kind: state.IntentUnlock, PIN: []byte("246810")}); err != nil {
+		t.Fatal(err)
+	}
+	if pin, err := pins.SIMPIN(context.Background(), "8992"); err != nil || string(pin) != "4321" {
+		t.Fatalf("SIM PIN after lock and unlock = %q, %v", pin, err)
+	}
+}
+
 func TestContactsHiddenWhileLocked(t *testing.T) {
 	x := newKeys(t)
 	x.d.SetContacts([]state.Contact{{ID: "pk-gov-0002", Name: "Bilal Raza"}})

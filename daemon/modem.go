@@ -9,7 +9,6 @@ import (
 	"mehfooz/daemon/pid1"
 	"mehfooz/daemon/state"
 	"mehfooz/modem"
-	"mehfooz/trust/keystore"
 )
 
 // ModemService runs the modem state machine and mirrors it into the state
@@ -85,23 +84,18 @@ func severity(s modem.Severity) state.Severity {
 	return state.SeverityInfo
 }
 
-// SIMPINs gives the modem the SIM PIN a technician stored in the keystore
-// (secret "sim-pin"). Before the handset is unlocked there is none, and
+// SIMPINs gives the modem the SIM PIN stored in the keystore (the
+// set-sim-pin intent: phonectl pin sim, on the bench line or the local API). Before the handset is unlocked there is none, and
 // the modem leaves a PIN-locked SIM alone rather than guess.
 type SIMPINs struct{ Keys *Keys }
+
+// simPINSecret names the keystore secret holding the SIM PIN.
+const simPINSecret = "sim-pin"
 
 // ErrNoSIMPIN is returned when no SIM PIN is available.
 var ErrNoSIMPIN = errors.New("no SIM PIN in the keystore")
 
 // SIMPIN implements modem.PINSource.
 func (p SIMPINs) SIMPIN(ctx context.Context, iccid string) ([]byte, error) {
-	ks := p.Keys.Store()
-	if ks == nil {
-		return nil, fmt.Errorf("%w: handset locked", ErrNoSIMPIN)
-	}
-	pin, err := ks.Get("sim-pin")
-	if errors.Is(err, keystore.ErrNotFound) {
-		return nil, ErrNoSIMPIN
-	}
-	return pin, err
+	return p.Keys.simPIN()
 }

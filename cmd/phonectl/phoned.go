@@ -24,7 +24,7 @@ func init() {
 	register(command{path: []string{"screenshot"}, summary: "save a running phoned's screen as PNG", run: runScreenshot})
 	register(command{path: []string{"call"}, summary: "dial, answer, reject, hang up, or give the SAS verdict on a running phoned", run: runCall})
 	register(command{path: []string{"unlock"}, summary: "unlock a running phoned with a PIN read from stdin", run: runUnlock})
-	register(command{path: []string{"pin"}, summary: "change the PIN or set the duress PIN of an unlocked phoned (new PIN from stdin)", run: runPIN})
+	register(command{path: []string{"pin"}, summary: "change the PIN, set the duress PIN or store the SIM PIN on an unlocked phoned (from stdin)", run: runPIN})
 }
 
 // socketFlag adds --socket, defaulting to $PHONED_SOCKET or defaultSocket.
@@ -229,21 +229,30 @@ func runUnlock(ctx context.Context, e *env, args []string) error {
 }
 
 func runPIN(ctx context.Context, e *env, args []string) error {
-	fs := flags(e, "pin", "[--socket PATH] change|duress < new-pin")
+	fs := flags(e, "pin", "[--socket PATH | --bench PATH] change|duress|sim < new-pin")
 	sock := socketFlag(e, fs)
+	bench := fs.String("bench", "", "over the handset's bench line (serial cable, or an emulated handset's bench socket): only sim")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	kinds := map[string]state.IntentKind{"change": state.IntentChangePIN, "duress": state.IntentSetDuressPIN}
+	kinds := map[string]state.IntentKind{"change": state.IntentChangePIN, "duress": state.IntentSetDuressPIN, "sim": state.IntentSetSIMPIN}
 	kind, ok := kinds[fs.Arg(0)]
 	if fs.NArg() != 1 || !ok {
-		return fmt.Errorf("%w: say change or duress; the PIN is read from stdin", errUsage)
+		return fmt.Errorf("%w: say change, duress or sim; the PIN is read from stdin", errUsage)
+	}
+	c := dialer(*sock)
+	if *bench != "" {
+		if kind != state.IntentSetSIMPIN {
+			return fmt.Errorf("%w: the bench line takes only the SIM PIN; the owner changes their own PIN on the handset", errUsage)
+		}
+		c = benchClient(*bench)
+		defer c.Close()
 	}
 	pin, err := readPIN(e)
 	if err != nil {
 		return err
 	}
-	return dialer(*sock).Intent(ctx, state.Intent{Kind: kind, PIN: pin})
+	return c.Intent(ctx, state.Intent{Kind: kind, PIN: pin})
 }
 
 // readPIN reads one line from stdin and returns it trimmed, zeroing the

@@ -13,7 +13,8 @@
 //	GET  /v1/enroll/request      the handset's certificate request (PEM), for phonectl enroll
 //	POST /v1/enroll/certificate  the certificate the technician issued (PEM)
 //
-// The same API, cut down to the state and the two enrollment routes, is
+// The same API, cut down to the state, the two enrollment routes and the
+// set-sim-pin intent, is
 // served on the technician's bench line (board.Bench) by NewBenchServer
 // over one serial byte stream (StreamListener).
 package api

@@ -151,6 +151,8 @@ func TestBadIntentsRefusedBeforeBackend(t *testing.T) {
 		{Kind: state.IntentDial},
 		{Kind: state.IntentUnlock, PIN: []byte("12")},
 		{Kind: state.IntentUnlock, PIN: []byte("12a4")},
+		{Kind: state.IntentSetSIMPIN, PIN: []byte("123456789")},
+		{Kind: state.IntentSetSIMPIN, PIN: []byte("12 4")},
 		{Kind: state.IntentAckAlert},
 	} {
 		if err := c.Intent(context.Background(), in); err == nil || errors.Is(err, ErrRejected) {

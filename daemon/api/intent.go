@@ -53,6 +53,16 @@ func validate(in state.Intent) error {
 				return fmt.Errorf("%w: a PIN has only digits", errBadIntent)
 			}
 		}
+	case state.IntentSetSIMPIN:
+		// A SIM PIN has 4 to 8 digits (3GPP TS 31.101 §9.4.3 / TS 27.007 +CPIN).
+		if len(in.PIN) < 4 || len(in.PIN) > 8 {
+			return fmt.Errorf("%w: a SIM PIN has 4 to 8 digits", errBadIntent)
+		}
+		for _, c := range in.PIN {
+			if c < '0' || c > '9' {
+				return fmt.Errorf("%w: a SIM PIN has only digits", errBadIntent)
+			}
+		}
 	case state.IntentDial:
 		if in.ContactID == "" || len(in.ContactID) > 64 {
 			return fmt.Errorf("%w: dial needs a contact ID", errBadIntent)

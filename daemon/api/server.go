@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"mehfooz/daemon/state"
 )
 
 // Server serves the local API for one Backend.
@@ -31,9 +33,11 @@ func NewServer(b Backend, log *slog.Logger, allow func(net.Conn) error) *Server 
 }
 
 // NewBenchServer returns a Server for the technician's bench line: the
-// state, the certificate request and installing the certificate, and
-// nothing else. Every other route (intents, watch, screenshot) answers 404,
-// so a cable on the bench port can neither place a call nor unlock.
+// state, the certificate request, installing the certificate, and one
+// intent, storing the SIM PIN (which needs the handset unlocked by its
+// owner). Every other intent answers 403 and the other routes (watch,
+// screenshot) 404, so a cable on the bench port can neither place a call
+// nor unlock.
 func NewBenchServer(b Backend, log *slog.Logger) *Server {
 	return &Server{backend: b, log: log, bench: true}
 }
@@ -45,9 +49,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	mux.HandleFunc("GET /v1/state", s.getState)
 	mux.HandleFunc("GET /v1/enroll/request", s.enrollRequest)
 	mux.HandleFunc("POST /v1/enroll/certificate", s.installCertificate)
+	mux.HandleFunc("POST /v1/intent", s.postIntent)
 	if !s.bench {
 		mux.HandleFunc("GET /v1/watch", s.watch)
-		mux.HandleFunc("POST /v1/intent", s.postIntent)
 		mux.HandleFunc("GET /v1/screenshot", s.screenshot)
 	}
 	// A unix socket's peer that sends half a request is dropped after 5 s;
@@ -131,6 +135,10 @@ func (s *Server) postIntent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer in.Wipe()
+	if s.bench && in.Kind != state.IntentSetSIMPIN {
+		http.Error(w, fmt.Sprintf("%s is not taken on the bench line", in.Kind), http.StatusForbidden)
+		return
+	}
 	if err := s.backend.Intent(r.Context(), in); err != nil {
 		writeErr(w, err)
 		return

@@ -80,9 +80,10 @@ func TestBenchLineServesEnrollmentOnly(t *testing.T) {
 	// and no state stream leave it.
 	c := NewBenchClient(dial)
 	defer c.Close()
-	for _, in := range []state.Intent{{Kind: state.IntentUnlock, PIN: []byte("2468")}, {Kind: state.IntentDial, ContactID: "pk-gov-0002"}} {
+	for _, in := range []state.Intent{{Kind: state.IntentUnlock, PIN: []byte("2468")}, {Kind: state.IntentDial, ContactID: "pk-gov-0002"},
+		{Kind: state.IntentChangePIN, PIN: []byte("1357")}, {Kind: state.IntentSetDuressPIN, PIN: []byte("1357")}} {
 		if err := c.Intent(ctx, in); err == nil || errors.Is(err, ErrRejected) {
-			t.Errorf("intent %s on the bench line: err = %v, want not found", in.Kind, err)
+			t.Errorf("intent %s on the bench line: err = %v, want forbidden", in.Kind, err)
 		}
 	}
 	if _, err := c.Screenshot(ctx); err == nil {
@@ -92,9 +93,21 @@ func TestBenchLineServesEnrollmentOnly(t *testing.T) {
 		t.Error("watch served on the bench line")
 	}
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	if len(b.got) != 0 || b.pin != nil {
 		t.Fatalf("intents reached the backend over the bench line: %+v", b.got)
+	}
+	b.mu.Unlock()
+	// The one intent it takes: the SIM PIN, checked like any other.
+	if err := c.Intent(ctx, state.Intent{Kind: state.IntentSetSIMPIN, PIN: []byte("12")}); err == nil {
+		t.Error("a 2-digit SIM PIN was taken")
+	}
+	if err := c.Intent(ctx, state.Intent{Kind: state.IntentSetSIMPIN, PIN: []byte("4321")}); err != nil {
+		t.Fatalf("SIM PIN on the bench line: %v", err)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.got) != 1 || b.got[0].Kind != state.IntentSetSIMPIN {
+		t.Fatalf("backend got %+v, want the SIM PIN intent", b.got)
 	}
 }
 

@@ -18,6 +18,10 @@ const (
 	// (PIN is the new one); both need the screen unlocked.
 	IntentChangePIN    IntentKind = "change-pin"     // PIN
 	IntentSetDuressPIN IntentKind = "set-duress-pin" // PIN
+	// IntentSetSIMPIN stores the SIM card's PIN in the keystore, where the
+	// modem takes it once per boot (3GPP TS 27.007 +CPIN); it needs the
+	// screen unlocked. It is the one intent the bench line takes.
+	IntentSetSIMPIN IntentKind = "set-sim-pin" // PIN
 )
 
 // Intent is one request from the UI or phonectl. Only the fields its Kind

@@ -55,16 +55,17 @@ func TestTwoHandsets(t *testing.T) {
 	env := append(os.Environ(), "MEHFOOZ_CA_PASSPHRASE=qemu-demo-passphrase",
 		"MEHFOOZ_EXCHANGE=127.0.0.1:27444", "MEHFOOZ_CA_CERT="+filepath.Join(caDir, "ca.pem"),
 		"MEHFOOZ_TECH_CERT="+filepath.Join(f.dir, "tech.pem"), "MEHFOOZ_TECH_KEY="+filepath.Join(f.dir, "tech.key"))
-	run := func(name string, args ...string) string {
+	runIn := func(stdin, name string, args ...string) string {
 		t.Helper()
 		cmd := exec.CommandContext(ctx, filepath.Join(bin, name), args...)
-		cmd.Env, cmd.Dir = env, f.dir
+		cmd.Env, cmd.Dir, cmd.Stdin = env, f.dir, strings.NewReader(stdin)
 		b, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("%s %v: %v\n%s", name, args, err, b)
 		}
 		return string(b)
 	}
+	run := func(name string, args ...string) string { t.Helper(); return runIn("", name, args...) }
 	run("phonectl", "ca", "init", "--dir", caDir, "--kdf-memory", "1", "--kdf-time", "1")
 	run("phonectl", "ca", "issue", "--ca", caDir, "--role", "exchange", "--host", "10.0.2.2,127.0.0.1", "--out", filepath.Join(f.dir, "exchange"))
 	run("phonectl", "ca", "issue", "--ca", caDir, "--role", "publisher", "--name", "publisher", "--out", filepath.Join(f.dir, "publisher"))
@@ -103,11 +104,12 @@ func TestTwoHandsets(t *testing.T) {
 
 	type handset struct {
 		name, owner, id, plmn string
+		simPIN                string // the SIM asks for this PIN at power-on; empty: none
 		m                     *Machine
 		bench                 *api.Client
 		qmp                   *QMP
 	}
-	hs := []*handset{{name: "ayesha", owner: "Ayesha Khan", id: "pk-gov-0001", plmn: "41001"}, {name: "bilal", owner: "Bilal Raza", id: "pk-gov-0002", plmn: "41004"}}
+	hs := []*handset{{name: "ayesha", owner: "Ayesha Khan", id: "pk-gov-0001", plmn: "41001"}, {name: "bilal", owner: "Bilal Raza", id: "pk-gov-0002", plmn: "41004", simPIN: "4321"}}
 	var wg sync.WaitGroup
 	for _, h := range hs {
 		dir := filepath.Join(f.dir, h.name)
@@ -117,7 +119,11 @@ func TestTwoHandsets(t *testing.T) {
 		run("phonectl", "flash", "--board", f.board.Name, "--pub", pubPath, "--image", imgPath, "--target", disk,
 			"--format", "--size", "256M", "--slot-size", "32M", "--device-id", h.id)
 		sock := filepath.Join(dir, "modem.sock")
-		start("modemsim-"+h.name, "modemsim", "--log-level", "warn", "--socket", sock, "--plmn", h.plmn)
+		simArgs := []string{"--log-level", "warn", "--socket", sock, "--plmn", h.plmn}
+		if h.simPIN != "" {
+			simArgs = append(simArgs, "--sim", "pin", "--pin", h.simPIN)
+		}
+		start("modemsim-"+h.name, "modemsim", simArgs...)
 		for range 100 {
 			if _, err := os.Stat(sock); err == nil {
 				break
@@ -206,6 +212,14 @@ func TestTwoHandsets(t *testing.T) {
 		cert := filepath.Join(f.dir, h.name+".pem")
 		t.Logf("%s", strings.TrimSpace(run("phonectl", "enroll", "--ca", caDir, "--bench", h.m.BenchPath, "--out", cert)))
 		run("phonectl", "register", cert)
+		if h.simPIN == "" {
+			continue
+		}
+		s := waitState(h, "the SIM asking for its PIN", 60*time.Second, func(s state.Snapshot) bool { return s.Modem.SIM == state.SIMPIN })
+		say("%s's SIM asks for its PIN (modem %s: %s); the technician stores it over the bench line", h.owner, s.Modem.Phase, s.Modem.Detail)
+		runIn(h.simPIN+"\n", "phonectl", "pin", "--bench", h.m.BenchPath, "sim")
+		s = waitState(h, "data up with the stored SIM PIN", 2*time.Minute, func(s state.Snapshot) bool { return s.Modem.Phase == state.ModemDataUp })
+		say("%s's modem took the PIN from the keystore: %s on %s %s, APN %s", h.owner, s.Modem.Phase, s.Modem.RAT, s.Modem.Operator, s.Modem.APN)
 	}
 	say("the technician publishes the signed directory: who may call whom")
 	dirJSON := filepath.Join(f.dir, "directory.json")
