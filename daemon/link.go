@@ -10,6 +10,7 @@ import (
 	"net"
 	"sort"
 	"sync"
+	"time"
 
 	"mehfooz/clock"
 	"mehfooz/daemon/pid1"
@@ -154,9 +155,14 @@ func (l *link) run(ctx context.Context) error {
 	}
 	l.deliverRevocationRequest(ctx)
 	wiped := l.cfg.Keys.Wiped()
+	l.checkRenewal(l.cfg.Clock.Now())
+	renewal := l.cfg.Clock.NewTicker(renewalCheck)
+	defer renewal.Stop()
 loop:
 	for {
 		select {
+		case now := <-renewal.C():
+			l.checkRenewal(now)
 		case ev, ok := <-l.c.Events():
 			if !ok {
 				break loop
@@ -187,6 +193,26 @@ loop:
 		return nil // do not restart: the exchange will keep refusing
 	}
 	return err
+}
+
+// renewalCheck is how often a running link looks at its certificate's age:
+// a handset may stay up for weeks without reconnecting.
+const renewalCheck = 12 * time.Hour
+
+// checkRenewal warns the owner once the device certificate is in the last
+// third of its life (trust.RenewalDue): renewal is a bench step (phonectl
+// enroll --renew), and after NotAfter the exchange refuses the handset. The
+// warning comes back after an acknowledgement, at the next check.
+func (l *link) checkRenewal(now time.Time) {
+	if !trust.RenewalDue(l.cert, now) {
+		return
+	}
+	until := l.cert.NotAfter.Format("2 Jan 2006")
+	text := "Take the handset to a technician before " + until + " to renew its certificate; after that it can make no calls."
+	if !now.Before(l.cert.NotAfter) {
+		text = "It expired on " + until + "; a technician must renew it before the handset can call."
+	}
+	l.d.Raise(state.AlertExchange, state.SeverityWarning, "Certificate renewal due", text)
 }
 
 func (l *link) handle(ctx context.Context, ev client.Event) {
