@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"mehfooz/daemon/api"
 	"mehfooz/daemon/state"
@@ -328,5 +329,40 @@ func TestContactsHiddenWhileLocked(t *testing.T) {
 	x.intent(state.Intent{Kind: state.IntentLock})
 	if cs := x.d.Hub().Current().Contacts; len(cs) != 0 {
 		t.Fatalf("contacts survive the screen lock: %+v", cs)
+	}
+}
+
+// TestRenewalAtTheBench: an enrolled handset hands out a request for its
+// same key again, and takes the renewed certificate in place of the old.
+func TestRenewalAtTheBench(t *testing.T) {
+	x := newKeys(t)
+	if err := x.intent(state.Intent{Kind: state.IntentUnlock, PIN: []byte("246810")}); err != nil {
+		t.Fatal(err)
+	}
+	x.enroll(t)
+	old, err := x.k.Store().Certificate()
+	if err != nil || old == nil {
+		t.Fatalf("enrolled certificate: %v", err)
+	}
+	req, err := x.d.EnrollRequest(context.Background())
+	if err != nil {
+		t.Fatalf("request from an enrolled handset: %v", err)
+	}
+	blk, _ := pem.Decode(req)
+	r, err := enroll.ParseRequest(blk.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.fleet.Clock.Advance(21 * 24 * time.Hour)
+	renewed, err := x.fleet.CA.Renew(old, r, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := x.d.InstallCertificate(context.Background(), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: renewed.Raw})); err != nil {
+		t.Fatalf("install the renewed certificate: %v", err)
+	}
+	now, err := x.k.Store().Certificate()
+	if err != nil || !now.NotAfter.After(old.NotAfter) {
+		t.Fatalf("certificate after renewal: until %v (was %v), %v", now.NotAfter, old.NotAfter, err)
 	}
 }

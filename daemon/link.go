@@ -204,12 +204,22 @@ const renewalCheck = 12 * time.Hour
 // enroll --renew), and after NotAfter the exchange refuses the handset. The
 // warning comes back after an acknowledgement, at the next check.
 func (l *link) checkRenewal(now time.Time) {
-	if !trust.RenewalDue(l.cert, now) {
+	cert := l.cert
+	// A certificate renewed at the bench since the link started counts:
+	// the link presents it from its next connection on.
+	if l.cfg.Keys != nil {
+		if ks := l.cfg.Keys.Store(); ks != nil {
+			if c, err := ks.Certificate(); err == nil && c != nil {
+				cert = c
+			}
+		}
+	}
+	if !trust.RenewalDue(cert, now) {
 		return
 	}
-	until := l.cert.NotAfter.Format("2 Jan 2006")
+	until := cert.NotAfter.Format("2 Jan 2006")
 	text := "Take the handset to a technician before " + until + " to renew its certificate; after that it can make no calls."
-	if !now.Before(l.cert.NotAfter) {
+	if !now.Before(cert.NotAfter) {
 		text = "It expired on " + until + "; a technician must renew it before the handset can call."
 	}
 	l.d.Raise(state.AlertExchange, state.SeverityWarning, "Certificate renewal due", text)
