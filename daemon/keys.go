@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"sync"
 
 	"mehfooz/daemon/api"
@@ -120,7 +121,13 @@ func (k *Keys) publish(locked bool) {
 	k.d.setLock(st, string(k.id))
 }
 
+// releaseKDFMemory hands argon2id's work area (64 MiB with seal.Handset)
+// back to the kernel at once instead of when Go's scavenger gets to it: a
+// handset's RAM is small. Every PIN path calls it alike, right or wrong.
+func releaseKDFMemory() { debug.FreeOSMemory() }
+
 func (k *Keys) unlock(_ context.Context, in state.Intent) error {
+	defer releaseKDFMemory()
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.ks == nil {
@@ -218,12 +225,14 @@ func (k *Keys) lock(context.Context, state.Intent) error {
 // changePIN sets a new PIN; the screen must be unlocked, so whoever holds
 // a locked handset cannot.
 func (k *Keys) changePIN(_ context.Context, in state.Intent) error {
+	defer releaseKDFMemory()
 	return k.unlocked("change PIN", func(ks *keystore.Keystore) error { return ks.ChangePIN(in.PIN) })
 }
 
 // setDuressPIN sets the PIN that, entered on the lock screen, silently wipes
 // the handset and asks the exchange to revoke it.
 func (k *Keys) setDuressPIN(_ context.Context, in state.Intent) error {
+	defer releaseKDFMemory()
 	return k.unlocked("set duress PIN", func(ks *keystore.Keystore) error { return ks.SetDuressPIN(in.PIN) })
 }
 
