@@ -106,6 +106,11 @@ type Audio struct {
 	Playback string // e.g. "/dev/snd/pcmC0D0p"
 	Capture  string // e.g. "/dev/snd/pcmC0D0c"; empty if the board has none
 	Control  string // mixer control device, e.g. "/dev/snd/controlC0"
+	// Volume, when above 0, is the level (0-1) phoned sets on every mixer
+	// volume at boot, switching every mixer switch on: cards start muted.
+	// 0 leaves the mixer alone, for a board whose switches include routes
+	// (a microphone into the earpiece) that must stay off.
+	Volume float64
 }
 
 // Watchdog is the hardware watchdog phoned keeps alive.

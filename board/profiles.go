@@ -24,11 +24,13 @@ func qemuX8664() *Board {
 			},
 		},
 		// The simulator has no power lines: Lines is nil, Power is NoPower.
-		Modem:    Modem{Port: "/dev/ttyS1", Baud: 115200},
-		Display:  Display{Device: "/dev/fb0", Width: 480, Height: 800},
-		Inputs:   []Input{{Name: "QEMU Virtio Keyboard"}, {Name: "AT Translated Set 2 keyboard"}, {Name: "Power Button"}},
-		Keys:     pcKeys(),
-		Audio:    Audio{Playback: "/dev/snd/pcmC0D0p", Control: "/dev/snd/controlC0"},
+		Modem:   Modem{Port: "/dev/ttyS1", Baud: 115200},
+		Display: Display{Device: "/dev/fb0", Width: 480, Height: 800},
+		Inputs:  []Input{{Name: "QEMU Virtio Keyboard"}, {Name: "AT Translated Set 2 keyboard"}, {Name: "Power Button"}},
+		Keys:    pcKeys(),
+		// AC97 resets muted; every one of its switches is a mute or a
+		// harmless effect, so all on at 80 % is a sane level.
+		Audio:    Audio{Playback: "/dev/snd/pcmC0D0p", Control: "/dev/snd/controlC0", Volume: 0.8},
 		Watchdog: Watchdog{Device: "/dev/watchdog0", Timeout: 30 * time.Second},
 		Storage:  Storage{Disk: "vda", BootCtl: "bootctl", Data: "perm", DataFS: "ext4", DataDir: "/perm"},
 		// QEMU's user network (slirp): the guest's fixed address, and the

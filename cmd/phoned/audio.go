@@ -5,14 +5,36 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 
+	"mehfooz/board"
 	"mehfooz/clock"
 	"mehfooz/voice"
 	"mehfooz/voice/audio"
 	"mehfooz/voice/audio/alsa"
 )
+
+// setMixer unmutes the board's sound card at the level its profile names
+// (board.Audio.Volume); a failure is logged, and calls go on (silently).
+func setMixer(b *board.Board, log *slog.Logger) {
+	if b.Audio.Control == "" || b.Audio.Volume <= 0 {
+		return
+	}
+	m, err := alsa.OpenMixer(b.Audio.Control)
+	if err != nil {
+		log.Error("sound card mixer", "err", err)
+		return
+	}
+	defer m.Close()
+	n, err := m.SetLevels(b.Audio.Volume)
+	if err != nil {
+		log.Error("sound card mixer", "err", err)
+		return
+	}
+	log.Info("sound card unmuted", "elements", n, "volume", b.Audio.Volume)
+}
 
 // callAudio returns how this board opens one call's capture and playout.
 // The sim board plays a WAV file (or a tone) into the call and records what

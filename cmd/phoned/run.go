@@ -51,6 +51,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err := os.MkdirAll(o.dataDir, 0o700); err != nil {
 		log.Error("data folder", "err", err)
 	}
+	setMixer(o.board, log)
 	d := daemon.New(clk, log, state.Snapshot{Board: o.board.Name, Lock: state.Lock{}})
 	services, err := openServices(o, d, sys, log)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"image/png"
+	"math"
 	"net"
 	"os"
 	"os/exec"
@@ -17,6 +18,7 @@ import (
 	"mehfooz/daemon/pid1"
 	"mehfooz/daemon/state"
 	"mehfooz/image"
+	"mehfooz/voice/audio"
 )
 
 // TestTwoHandsets is the harness of make qemu-demo: the exchange on the
@@ -105,6 +107,7 @@ func TestTwoHandsets(t *testing.T) {
 	type handset struct {
 		name, owner, id, plmn string
 		simPIN                string // the SIM asks for this PIN at power-on; empty: none
+		heard                 string // WAV file of what its sound card played
 		m                     *Machine
 		bench                 *api.Client
 		qmp                   *QMP
@@ -130,7 +133,9 @@ func TestTwoHandsets(t *testing.T) {
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
-		m, err := Boot(ctx, Config{Board: f.board, Disk: disk, Keys: f.keys(), Dir: dir, ModemSocket: sock})
+		// The board's sound card (AC97) plays into a WAV file on the host.
+		h.heard = filepath.Join(out, h.name+"-heard.wav")
+		m, err := Boot(ctx, Config{Board: f.board, Disk: disk, Keys: f.keys(), Dir: dir, ModemSocket: sock, Audio: h.heard})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -304,7 +309,55 @@ func TestTwoHandsets(t *testing.T) {
 			t.Errorf("%s's handset did not power off: %v", h.owner, err)
 		}
 	}
-	t.Logf("screens, consoles and logs are in %s", out)
+	// Each board has no microphone, so each handset sent the 440 Hz test
+	// tone; each sound card must have played the other's, through the call,
+	// phoned's ALSA driver and QEMU's AC97.
+	for _, h := range hs {
+		secs, err := toneSeconds(h.heard, 440)
+		if err != nil {
+			t.Errorf("%s's sound card: %v", h.owner, err)
+			continue
+		}
+		t.Logf("%s's sound card played %.1f s of the 440 Hz tone from the other handset", h.owner, secs)
+		if secs < 2 {
+			t.Errorf("%s's sound card played %.1f s of the tone, want at least 2 s of the call", h.owner, secs)
+		}
+	}
+	t.Logf("screens, consoles, recordings and logs are in %s", out)
+}
+
+// toneSeconds reads a WAV file and returns how much of it, in 100 ms
+// windows, is dominated by a tone at hz: windows with some level whose
+// energy is mostly at hz (Goertzel).
+func toneSeconds(path string, hz float64) (float64, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer fh.Close()
+	f, pcm, err := audio.ReadWAV(fh, 1<<24)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", path, err)
+	}
+	n := f.Rate / 10
+	w := 2 * math.Cos(2*math.Pi*hz/float64(f.Rate))
+	tone := 0
+	for start := 0; (start+n)*f.Channels <= len(pcm); start += n {
+		var s1, s2, energy float64
+		for i := range n {
+			x := float64(pcm[(start+i)*f.Channels]) / 32768 // the first channel
+			energy += x * x
+			s1, s2 = x+w*s1-s2, s1
+		}
+		if energy/float64(n) < 1e-5 { // quieter than -50 dBFS: silence
+			continue
+		}
+		power := s1*s1 + s2*s2 - w*s1*s2
+		if power/(energy*float64(n)/2) > 0.5 {
+			tone++
+		}
+	}
+	return float64(tone) / 10, nil
 }
 
 func callLine(s state.Snapshot) string {
