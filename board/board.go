@@ -29,7 +29,10 @@ type Board struct {
 	Keys     KeyMap  // evdev key code -> logical key, for every device in Inputs
 	Audio    Audio
 	Watchdog Watchdog
-	Storage  Storage
+	// Battery is the battery's power_supply name in sysfs, e.g.
+	// "axp20x-battery"; empty when the board has none (QEMU, sim).
+	Battery string
+	Storage Storage
 	// Network is a static set-up of a data interface that is not the
 	// modem's (QEMU's user network); nil when the modem brings the bearer up.
 	Network *Network

@@ -75,6 +75,7 @@ func handsetA64() *Board {
 		Keys:     keypadKeys(),
 		Audio:    Audio{Playback: "/dev/snd/pcmC0D0p", Capture: "/dev/snd/pcmC0D0c", Control: "/dev/snd/controlC0"},
 		Watchdog: Watchdog{Device: "/dev/watchdog0", Timeout: 16 * time.Second}, // sunxi-wdt's maximum
+		Battery:  "axp20x-battery",                                              // the AXP803's fuel gauge
 		Storage:  Storage{Disk: "mmcblk2", BootCtl: "bootctl", Data: "perm", DataFS: "ext4", DataDir: "/perm"},
 	}
 }

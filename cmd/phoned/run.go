@@ -115,6 +115,10 @@ func openServices(o *options, d *daemon.Daemon, sys *pid1.System, log *slog.Logg
 		d.UIService(display, pressed, firstFrame),
 		keySvc,
 	}
+	if o.board.Battery != "" {
+		sys := os.DirFS("/")
+		services = append(services, d.BatteryService(func() (int, bool, error) { return o.board.ReadBattery(sys) }))
+	}
 	if o.board.Bench.Port != "" {
 		services = append(services, d.BenchService(serialOpener(o.board.Bench.Port, o.board.Bench.Baud)))
 	}
