@@ -139,3 +139,14 @@ func selfSignedCA(t *testing.T, curve elliptic.Curve) *x509.Certificate {
 	}
 	return c
 }
+
+func FuzzReadDeviceID(f *testing.F) {
+	f.Add("pk-gov-0001\n")
+	f.Add("../etc\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		id, err := ReadDeviceID(strings.NewReader(s))
+		if err == nil && !id.Valid() {
+			t.Fatalf("accepted %q as %q", s, id)
+		}
+	})
+}
