@@ -16,7 +16,6 @@ package relay
 import (
 	"crypto/rand"
 	"crypto/tls"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -66,11 +65,13 @@ type Config struct {
 	Refused func(device, code, reason string)
 }
 
+// ErrClosed is returned by Grant after Close.
+var ErrClosed = errors.New("relay: closed")
+
 // Relay is a running TURN server.
 type Relay struct {
 	cfg    Config
-	secret string
-	rest   turn.AuthHandler
+	secret *restSecret
 	server *turn.Server
 
 	mu     sync.Mutex
@@ -115,11 +116,9 @@ func New(cfg Config) (*Relay, error) {
 	}
 	// The secret lives only in this process: a restart invalidates every
 	// credential, which are minutes long anyway. Nothing stores it.
-	var key [32]byte
-	rand.Read(key[:])
-	r := &Relay{cfg: cfg, secret: base64.RawStdEncoding.EncodeToString(key[:]), allocs: map[string]int{}, calls: map[string]map[string]struct{}{}}
-	clear(key[:])
-	r.rest = turn.LongTermTURNRESTAuthHandler(r.secret, slogFactory{cfg.Logger}.NewLogger("turn-auth"))
+	key := make([]byte, 32)
+	rand.Read(key)
+	r := &Relay{cfg: cfg, secret: &restSecret{key: key}, allocs: map[string]int{}, calls: map[string]map[string]struct{}{}}
 
 	gen := func() turn.RelayAddressGenerator {
 		return &callGenerator{r: r, inner: &turn.RelayAddressGeneratorPortRange{
@@ -150,8 +149,10 @@ func New(cfg Config) (*Relay, error) {
 	return r, nil
 }
 
-// Close stops the relay and closes its sockets.
+// Close stops the relay, closes its sockets and wipes its secret, which
+// voids every credential it minted.
 func (r *Relay) Close() error {
+	defer r.secret.Wipe()
 	if err := r.server.Close(); err != nil {
 		return fmt.Errorf("relay: close: %w", err)
 	}
@@ -164,9 +165,9 @@ func (r *Relay) Grant(device string, call wire.CallID) (*wire.TURNGrant, error) 
 	if err := wire.ValidID(device); err != nil {
 		return nil, fmt.Errorf("relay: grant: %w", err)
 	}
-	user, pass, err := turn.GenerateLongTermTURNRESTCredentials(r.secret, device+":"+call.String(), r.cfg.TTL)
-	if err != nil {
-		return nil, fmt.Errorf("relay: grant for %s: %w", device, err)
+	user, pass, ok := r.secret.mint(device+":"+call.String(), time.Now(), r.cfg.TTL)
+	if !ok {
+		return nil, fmt.Errorf("relay: grant for %s: %w", device, ErrClosed)
 	}
 	expires, _, _ := strings.Cut(user, ":")
 	exp, err := strconv.ParseInt(expires, 10, 64)
@@ -203,7 +204,7 @@ func deviceOf(user string) string {
 // device whose certificate is on the connection. The TURN user ID it
 // returns is "device:call", so allocations know their call.
 func (r *Relay) auth(ra *turn.RequestAttributes) (string, []byte, bool) {
-	device, key, ok := r.rest(ra)
+	device, key, ok := r.secret.check(ra.Username, ra.Realm, time.Now())
 	if !ok {
 		r.cfg.Refused("", "turn-credential", "invalid or expired TURN credential")
 		return "", nil, false
