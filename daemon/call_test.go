@@ -37,6 +37,7 @@ type system struct {
 	t      *testing.T
 	fleet  *trusttest.Fleet
 	x      *exchange.Exchange
+	relay  *relay.Relay
 	addr   string
 	prov   *Provisioning
 	cancel context.CancelFunc
@@ -90,7 +91,7 @@ func newSystem(t *testing.T) *system {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &system{t: t, fleet: f, x: x, addr: hl.Addr().String()}
+	s := &system{t: t, fleet: f, x: x, relay: rl, addr: hl.Addr().String()}
 	s.prov = &Provisioning{Exchange: s.addr, ExchangeName: "127.0.0.1", caCert: f.CA.Certificate()}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
@@ -308,11 +309,12 @@ func TestSecureCallThroughExchangeAndRelay(t *testing.T) {
 	}
 
 	// The callee's modem gets a new address mid-call: the daemon restarts
-	// the call's ICE, and speech goes on.
+	// the call's ICE (a new TURN allocation), and speech goes on.
+	made := s.relay.Made(string(b.id))
 	b.d.publishModem(modem.Status{Phase: modem.PhaseDataUp, IP: "10.64.0.9"})
-	for deadline := time.Now().Add(10 * time.Second); b.calls.bearerChanges.Load() == 0; time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(10 * time.Second); b.calls.bearerChanges.Load() == 0 || s.relay.Made(string(b.id)) <= made; time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatal("a new bearer never reached the call")
+			t.Fatalf("a new bearer never reached the call: %d notices, %d TURN allocations (had %d)", b.calls.bearerChanges.Load(), s.relay.Made(string(b.id)), made)
 		}
 	}
 	_, la0 := a.heard.counts()

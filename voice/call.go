@@ -37,18 +37,20 @@ type call struct {
 	invite        [setup.RefLen]byte // digest of the invite: Ref of every later message
 	answer        [setup.RefLen]byte // digest of the answer
 
-	offer      string // callee: the invite's SDP, until answered
-	peerKEM    []byte // callee: the caller's encapsulation key, until answered
-	commitment []byte // callee: the caller's SAS commitment
-	warmed     bool   // callee: the ringing-time peer connection is ready (or failed)
-	answering  bool   // callee: the user answered
-	restarting bool   // we sent an ICE restart offer and await its answer
-	restartSeq uint64
-	verdict    Verdict
-	alarm      bool
-	localHold  atomic.Bool         // read by the send loop
-	remoteHold atomic.Bool         // read by the receive loop
-	remote     *webrtc.TrackRemote // the peer's audio, once it arrived
+	offer        string // callee: the invite's SDP, until answered
+	peerKEM      []byte // callee: the caller's encapsulation key, until answered
+	commitment   []byte // callee: the caller's SAS commitment
+	warmed       bool   // callee: the ringing-time peer connection is ready (or failed)
+	answering    bool   // callee: the user answered
+	restarting   bool   // we sent an ICE restart offer and await its answer
+	restartSeq   uint64
+	restartSDP   string // the pending restart offer, sent again until answered
+	restartSends int    // times it was sent
+	verdict      Verdict
+	alarm        bool
+	localHold    atomic.Bool         // read by the send loop
+	remoteHold   atomic.Bool         // read by the receive loop
+	remote       *webrtc.TrackRemote // the peer's audio, once it arrived
 
 	timer     clock.Timer
 	timerWhat string

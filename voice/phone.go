@@ -380,8 +380,14 @@ func (e sendFailed) handle(p *Phone) {
 	if p.call != e.c || e.c.end != nil {
 		return
 	}
-	if e.kind == setup.KindInvite {
+	switch e.kind {
+	case setup.KindInvite:
 		p.finish(e.c, EndReason{Kind: EndUnreachable, Detail: e.err.Error()}, 0, "")
+	case setup.KindRestart:
+		// The link to the exchange is down too (the same bearer changed):
+		// send the offer again shortly.
+		p.log.Warn("ICE restart offer not sent", "call", e.c.idHex(), "err", e.err)
+		e.c.restartFailed(p)
 	}
 }
 

@@ -3,6 +3,8 @@ package voice
 import (
 	"fmt"
 
+	"time"
+
 	"github.com/pion/webrtc/v4"
 
 	"mehfooz/voice/setup"
@@ -55,9 +57,72 @@ func (e restartOffer) handle(p *Phone) {
 		p.log.Warn("ICE restart offer", "call", c.idHex(), "err", e.err)
 		return
 	}
+	c.restartSDP, c.restartSends = e.sdp, 0
+	p.sendRestart(c)
+}
+
+// restartAnswerWait is how long a restart offer waits for its answer,
+// restartRetry how long after an offer that could not be sent it is sent
+// again, and restartSends how many times one offer is sent.
+const (
+	restartAnswerWait = 5 * time.Second
+	restartRetry      = 2 * time.Second
+	restartSends      = 6
+)
+
+// sendRestart sends the pending restart offer, and watches for its answer:
+// the offer can be lost without an error, since the bearer that just
+// changed may still carry the link to the exchange when it is sent.
+func (p *Phone) sendRestart(c *call) {
+	c.restartSends++
 	m := p.msg(c, setup.KindRestart)
-	m.SDP = e.sdp
+	m.SDP = c.restartSDP
 	p.enqueue(c, m)
+	p.after(c, restartAnswerWait, restartExpired{c: c, seq: c.restartSeq, send: c.restartSends})
+}
+
+// restartExpired: send number send of restart offer seq got no answer.
+type restartExpired struct {
+	c         *call
+	seq       uint64
+	send      int
+	notSent   bool // the send failed: retry sooner
+	retryNext bool // the retry delay has passed
+}
+
+func (e restartExpired) handle(p *Phone) {
+	c := e.c
+	if p.call != c || c.end != nil || !c.restarting || e.seq != c.restartSeq || e.send != c.restartSends {
+		return
+	}
+	if c.restartSends >= restartSends {
+		// pion cannot roll a local offer back, so the offer stays pending;
+		// the call ends when the media path fails for good.
+		p.log.Warn("ICE restart: no answer, giving up", "call", c.idHex(), "offers", c.restartSends)
+		return
+	}
+	if e.notSent && !e.retryNext {
+		p.after(c, restartRetry, restartExpired{c: c, seq: e.seq, send: e.send, notSent: true, retryNext: true})
+		return
+	}
+	p.log.Warn("ICE restart: sending the offer again", "call", c.idHex(), "offers", c.restartSends)
+	// The same offer again: pion cannot roll a local offer back to make a
+	// new one, and this one's relay candidates were gathered on the new
+	// bearer.
+	p.sendRestart(c)
+}
+
+// after posts ev to the Phone after d on its clock, unless the call ends.
+func (p *Phone) after(c *call, d time.Duration, ev event) {
+	t := p.clk.NewTimer(d)
+	p.spawn(c, func() {
+		defer t.Stop()
+		select {
+		case <-t.C():
+			p.post(c, ev)
+		case <-c.ctx.Done():
+		}
+	})
 }
 
 func (p *Phone) onRestart(c *call, s *setup.Signed) {
@@ -128,4 +193,12 @@ func (p *Phone) onRestartAnswer(c *call, s *setup.Signed) {
 	if err := c.peer.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: s.SDP}); err != nil {
 		p.log.Warn("ICE restart", "call", c.idHex(), "err", fmt.Errorf("apply answer: %w", err))
 	}
+}
+
+// restartFailed handles a restart offer the signaling could not send.
+func (c *call) restartFailed(p *Phone) {
+	if !c.restarting || c.restartSDP == "" {
+		return
+	}
+	restartExpired{c: c, seq: c.restartSeq, send: c.restartSends, notSent: true}.handle(p)
 }

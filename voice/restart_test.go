@@ -1,6 +1,9 @@
 package voice
 
 import (
+	"context"
+	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -56,5 +59,58 @@ func TestICERestartWithoutNotice(t *testing.T) {
 	}
 	if n := w.relay.allocations("bob"); n < 2 {
 		t.Fatalf("bob made %d TURN allocations, want a new one", n)
+	}
+}
+
+// lossySignaling fails (down) or silently loses (lose) every message while
+// set, as a link to the exchange does over a bearer that just changed.
+type lossySignaling struct {
+	Signaling
+	down, lose atomic.Bool
+}
+
+func (s *lossySignaling) Send(ctx context.Context, to string, msg []byte) error {
+	switch {
+	case s.down.Load():
+		return errors.New("exchange link down")
+	case s.lose.Load():
+		return nil
+	}
+	return s.Signaling.Send(ctx, to, msg)
+}
+
+// TestICERestartWhileSignalingIsDown: the bearer changes and the daemon
+// says so at once, while the link to the exchange is still down (the
+// offer cannot be sent) or still looks up (the offer is written into a
+// dead connection and lost). When the link is back, the restart is tried
+// again and the call recovers.
+func TestICERestartWhileSignalingIsDown(t *testing.T) {
+	for _, mode := range []string{"send fails", "offer lost"} {
+		t.Run(mode, func(t *testing.T) {
+			checkGoroutines(t)
+			w := newWorld(t)
+			var sig *lossySignaling
+			alice := w.handset(t, "alice", func(c *Config) { sig = &lossySignaling{Signaling: c.Signaling}; c.Signaling = sig })
+			bob := w.handset(t, "bob")
+			connect(t, alice, bob)
+			bob.awaitFrames(t, 10)
+			alice.awaitFrames(t, 10)
+
+			w.relay.cut("alice")
+			flag := &sig.down
+			if mode == "offer lost" {
+				flag = &sig.lose
+			}
+			flag.Store(true)
+			alice.phone.BearerChanged()
+			time.Sleep(500 * time.Millisecond)
+			flag.Store(false)
+			nb, na := len(bob.frames()), len(alice.frames())
+			bob.awaitFrames(t, nb+25)
+			alice.awaitFrames(t, na+25)
+			if s := alice.phone.State(); s.Phase != PhaseConnected {
+				t.Fatalf("alice after the outage: %s", s.Phase)
+			}
+		})
 	}
 }

@@ -76,6 +76,7 @@ type Relay struct {
 
 	mu     sync.Mutex
 	allocs map[string]int                 // device -> live allocations
+	made   map[string]int                 // device -> allocations made since start
 	calls  map[string]map[string]struct{} // call -> relayed addresses of its allocations
 }
 
@@ -118,7 +119,7 @@ func New(cfg Config) (*Relay, error) {
 	// credential, which are minutes long anyway. Nothing stores it.
 	key := make([]byte, 32)
 	rand.Read(key)
-	r := &Relay{cfg: cfg, secret: &restSecret{key: key}, allocs: map[string]int{}, calls: map[string]map[string]struct{}{}}
+	r := &Relay{cfg: cfg, secret: &restSecret{key: key}, allocs: map[string]int{}, made: map[string]int{}, calls: map[string]map[string]struct{}{}}
 
 	gen := func() turn.RelayAddressGenerator {
 		return &callGenerator{r: r, inner: &turn.RelayAddressGeneratorPortRange{
@@ -184,9 +185,20 @@ func (r *Relay) Allocations(device string) int {
 	return r.allocs[device]
 }
 
+// Made reports how many allocations a device has made since the relay
+// started: an ICE restart shows as one more.
+func (r *Relay) Made(device string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.made[device]
+}
+
 func (r *Relay) count(device string, d int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if d > 0 {
+		r.made[device] += d
+	}
 	if n := r.allocs[device] + d; n > 0 {
 		r.allocs[device] = n
 	} else {
