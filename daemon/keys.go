@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime/debug"
 	"sync"
+	"time"
 
 	"mehfooz/daemon/api"
 	"mehfooz/daemon/state"
@@ -311,8 +312,18 @@ func (k *Keys) InstallCertificate(_ context.Context, pemBytes []byte) error {
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if k.ks == nil || k.ks.Locked() {
+	// The owner is present at the bench: the screen, not only the
+	// keystore, must be unlocked, so a cable on a handset left locked can
+	// change nothing.
+	if k.ks == nil || k.ks.Locked() || k.d.Hub().Current().Lock.Locked {
 		return fmt.Errorf("install certificate: %w: unlock the handset first", api.ErrRejected)
+	}
+	// Only a newer certificate replaces the one held: putting back the one
+	// a renewal replaced (certificates are public) would break the
+	// directory's pin and shorten the handset's life.
+	if cur, err := k.ks.Certificate(); err == nil && cur != nil && !cert.NotAfter.After(cur.NotAfter) {
+		return fmt.Errorf("install certificate: %w: valid until %s, not after the installed one's %s",
+			api.ErrRejected, cert.NotAfter.Format(time.RFC3339), cur.NotAfter.Format(time.RFC3339))
 	}
 	if err := k.ks.SetCertificate(cert); err != nil {
 		return fmt.Errorf("install certificate: %w: %v", api.ErrRejected, err)

@@ -366,3 +366,47 @@ func TestRenewalAtTheBench(t *testing.T) {
 		t.Fatalf("certificate after renewal: until %v (was %v), %v", now.NotAfter, old.NotAfter, err)
 	}
 }
+
+// TestCertificateInstallRefusals: on a locked screen nothing is installed,
+// and an older certificate never replaces a newer one.
+func TestCertificateInstallRefusals(t *testing.T) {
+	x := newKeys(t)
+	if err := x.intent(state.Intent{Kind: state.IntentUnlock, PIN: []byte("246810")}); err != nil {
+		t.Fatal(err)
+	}
+	x.enroll(t)
+	old, _ := x.k.Store().Certificate()
+	req, err := x.d.EnrollRequest(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	blk, _ := pem.Decode(req)
+	r, err := enroll.ParseRequest(blk.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.fleet.Clock.Advance(21 * 24 * time.Hour)
+	renewed, err := x.fleet.CA.Renew(old, r, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pemOf := func(der []byte) []byte { return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}) }
+	x.intent(state.Intent{Kind: state.IntentLock})
+	if err := x.d.InstallCertificate(context.Background(), pemOf(renewed.Raw)); !errors.Is(err, api.ErrRejected) {
+		t.Fatalf("install on a locked screen: %v", err)
+	}
+	if err := x.intent(state.Intent{Kind: state.IntentUnlock, PIN: []byte("246810")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.d.InstallCertificate(context.Background(), pemOf(renewed.Raw)); err != nil {
+		t.Fatal(err)
+	}
+	for name, der := range map[string][]byte{"the replaced one": old.Raw, "the same one": renewed.Raw} {
+		if err := x.d.InstallCertificate(context.Background(), pemOf(der)); !errors.Is(err, api.ErrRejected) {
+			t.Errorf("install %s again: %v", name, err)
+		}
+	}
+	if cur, _ := x.k.Store().Certificate(); !cur.Equal(renewed) {
+		t.Fatalf("installed certificate until %v, want the renewed one", cur.NotAfter)
+	}
+}

@@ -66,11 +66,17 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	// Shut down when ctx ends, or when Serve ends on its own (the bench
+	// line's stream ended): then the caller gets the error and restarts.
+	served := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		<-ctx.Done()
+		select {
+		case <-ctx.Done():
+		case <-served:
+		}
 		shutdown, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		if err := srv.Shutdown(shutdown); err != nil {
@@ -78,6 +84,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		}
 	}()
 	err := srv.Serve(&guardedListener{Listener: ln, allow: s.allow, log: s.log})
+	close(served)
 	wg.Wait()
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil

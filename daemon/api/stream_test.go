@@ -189,3 +189,26 @@ func TestStreamConnReadDeadline(t *testing.T) {
 	}
 	c2.Close()
 }
+
+// TestBenchServeEndsWithItsLine: when the line's stream ends (a USB
+// serial hang-up), Serve returns the error, so the supervisor reopens it.
+func TestBenchServeEndsWithItsLine(t *testing.T) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	end, cable := os.NewFile(uintptr(fds[0]), "bench"), os.NewFile(uintptr(fds[1]), "cable")
+	done := make(chan error, 1)
+	go func() {
+		done <- NewBenchServer(newBackend(), slog.New(slog.DiscardHandler)).Serve(context.Background(), StreamListener(end))
+	}()
+	cable.Close()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("Serve returned nil after its line ended")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Serve still running 5 s after its line ended")
+	}
+}
