@@ -30,6 +30,11 @@ func benchClient(path string) *api.Client {
 		if err != nil {
 			return nil, fmt.Errorf("bench line %s: %w", path, err)
 		}
+		// Whatever an earlier session left in the adapter is not ours.
+		if err := p.ResetInputBuffer(); err != nil {
+			p.Close()
+			return nil, fmt.Errorf("bench line %s: %w", path, err)
+		}
 		return portConn{Port: p, path: path}, nil
 	})
 }

@@ -31,16 +31,13 @@ func NewClient(dial func(ctx context.Context) (net.Conn, error)) *Client {
 }
 
 // NewBenchClient returns a Client for the bench line (board.Bench), where
-// dial reaches one byte stream rather than a listening socket. Requests
-// keep the connection open, one at a time: a request that closed it would
-// end the daemon's connection over the stream after every reply.
+// dial reaches one byte stream rather than a listening socket. Requests go
+// one at a time over one connection, kept open between them (a request
+// that closed it would end the daemon's connection over the stream after
+// every reply), and each carries an ID the reply must echo: a reply left on
+// the line for a client that went away is skipped, never taken for ours.
 func NewBenchClient(dial func(ctx context.Context) (net.Conn, error)) *Client {
-	tr := &http.Transport{
-		DialContext:         func(ctx context.Context, _, _ string) (net.Conn, error) { return dial(ctx) },
-		MaxConnsPerHost:     1,
-		MaxIdleConnsPerHost: 1,
-	}
-	return &Client{http: &http.Client{Transport: tr}}
+	return &Client{http: &http.Client{Transport: &benchTransport{dial: dial}}}
 }
 
 // Close drops the Client's idle connections.

@@ -60,8 +60,15 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if s.bench {
 		headerTimeout = 0
 	}
+	// Every reply echoes the request's ID (see RequestIDHeader).
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if id := r.Header.Get(RequestIDHeader); id != "" && len(id) <= 64 {
+			w.Header().Set(RequestIDHeader, id)
+		}
+		mux.ServeHTTP(w, r)
+	})
 	srv := &http.Server{
-		Handler:           mux,
+		Handler:           handler,
 		ReadHeaderTimeout: headerTimeout,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),

@@ -212,3 +212,29 @@ func TestBenchServeEndsWithItsLine(t *testing.T) {
 		t.Fatal("Serve still running 5 s after its line ended")
 	}
 }
+
+// TestBenchClientSkipsStaleReplies: a client sends a request and leaves
+// before its reply arrives; the next client must not take that reply (a
+// 200) for the answer to its own request (a refusal).
+func TestBenchClientSkipsStaleReplies(t *testing.T) {
+	dial, _ := serveBench(t, newBackend())
+	raw, err := dial(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Write([]byte("GET /v1/state HTTP/1.1\r\nHost: phoned\r\n\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	time.Sleep(200 * time.Millisecond) // the stale reply is on the line
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c := NewBenchClient(dial)
+	defer c.Close()
+	if err := c.Intent(ctx, state.Intent{Kind: state.IntentUnlock, PIN: []byte("2468")}); err == nil {
+		t.Fatal("a refused intent reported as done: the stale 200 was taken for its reply")
+	}
+	if s, err := c.State(ctx); err != nil || s.Board != "sim" {
+		t.Fatalf("State after a stale reply: %+v, %v", s, err)
+	}
+}
