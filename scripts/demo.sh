@@ -85,9 +85,10 @@ ctl status $A --wait data-up --timeout 90s
 ctl status $B --wait data-up --timeout 90s | sed -n 2,6p
 
 say "each owner chooses a PIN; the technician enrolls each handset's own key and registers it"
-for h in ayesha bilal; do
+for hd in ayesha:pk-gov-0001 bilal:pk-gov-0002; do
+	h=${hd%%:*}
 	printf '246810\n' | ctl unlock --socket "$out/$h/api.sock"
-	ctl enroll --ca "$out/ca" --socket "$out/$h/api.sock" --out "$out/$h/device.pem"
+	ctl enroll --ca "$out/ca" --socket "$out/$h/api.sock" --device "${hd#*:}" --out "$out/$h/device.pem"
 	ctl register "$out/$h/device.pem"
 done
 

@@ -20,13 +20,14 @@ func init() {
 }
 
 func runEnroll(ctx context.Context, e *env, args []string) error {
-	fs := flags(e, "enroll", "--ca DIR (--request FILE|- [--out FILE] | --socket PATH | --bench PATH) [--validity 720h] [--renew CERT]")
+	fs := flags(e, "enroll", "--ca DIR (--request FILE|- [--out FILE] | (--socket PATH | --bench PATH) --device ID) [--validity 720h] [--renew CERT]")
 	dir := caDirFlag(fs)
 	passFile := passphraseFlag(fs)
 	reqPath := fs.String("request", "", "the handset's certificate request, PEM or DER; - reads stdin (required)")
 	out := fs.String("out", "", "write the certificate (PEM) here; default stdout")
 	validity := fs.Duration("validity", ca.DeviceValidity, "certificate lifetime")
 	sock := fs.String("socket", "", "enroll a running phoned: fetch its request from this local API socket and install the certificate")
+	device := fs.String("device", "", "the device ID the handset must ask for (required with --socket and --bench: a data partition can name any ID)")
 	bench := fs.String("bench", "", "enroll a handset over its bench line (serial cable, or an emulated handset's bench socket), as --socket does")
 	renew := fs.String("renew", "", "renew: the device's current certificate (PEM); the request must carry the same ID and key")
 	if err := fs.Parse(args); err != nil {
@@ -43,6 +44,9 @@ func runEnroll(ctx context.Context, e *env, args []string) error {
 	}
 	if given != 1 {
 		return fmt.Errorf("%w: give one of --request, --socket and --bench", errUsage)
+	}
+	if (*sock != "" || *bench != "") && *device == "" {
+		return fmt.Errorf("%w: with --socket or --bench, --device names the ID this handset must have", errUsage)
 	}
 	var handset *api.Client
 	switch {
@@ -71,6 +75,11 @@ func runEnroll(ctx context.Context, e *env, args []string) error {
 	req, err := enroll.ParseRequest(raw)
 	if err != nil {
 		return err
+	}
+	if *device != "" && string(req.ID) != *device {
+		// A fleet image takes the handset's ID from its data partition,
+		// which is not signed: check it against the technician's records.
+		return fmt.Errorf("the handset asks for a certificate for %q, not %q: check its data partition (phonectl flash --device-id); nothing was issued", req.ID, *device)
 	}
 	a, err := openCA(e, *dir, *passFile)
 	if err != nil {

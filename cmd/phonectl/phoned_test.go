@@ -165,13 +165,22 @@ func TestEnrollRunningHandset(t *testing.T) {
 	go func() { done <- api.NewServer(d, slog.New(slog.DiscardHandler), nil).Serve(ctx, ln) }()
 	defer func() { cancel(); <-done }()
 
-	args := []string{"enroll", "--ca", caDir, "--passphrase-file", passFile, "--socket", sock}
+	args := []string{"enroll", "--ca", caDir, "--passphrase-file", passFile, "--socket", sock, "--device", "pk-gov-0009"}
 	if code, _, stderr := runIn(t, e, args...); code != 1 || !strings.Contains(stderr, "unlock the handset first") {
 		t.Fatalf("enroll of a locked handset: code %d, stderr %q", code, stderr)
 	}
 	e.stdin = strings.NewReader("246810\n")
 	if code, _, stderr := runIn(t, e, "unlock", "--socket", sock); code != 0 {
 		t.Fatalf("unlock: %s", stderr)
+	}
+	// A handset asking for another ID than the technician's records say
+	// gets nothing.
+	wrong := append(append([]string(nil), args[:len(args)-1]...), "pk-gov-0001")
+	if code, _, stderr := runIn(t, e, wrong...); code != 1 || !strings.Contains(stderr, "nothing was issued") {
+		t.Fatalf("enroll with another ID: code %d, stderr %q", code, stderr)
+	}
+	if code, _, stderr := runIn(t, e, "enroll", "--ca", caDir, "--passphrase-file", passFile, "--socket", sock); code != 2 || !strings.Contains(stderr, "--device") {
+		t.Fatalf("enroll over the socket without --device: code %d, stderr %q", code, stderr)
 	}
 	code, out, stderr := runIn(t, e, args...)
 	if code != 0 || !strings.Contains(out, "enrolled pk-gov-0009") {

@@ -40,10 +40,10 @@ func setMixer(b *board.Board, log *slog.Logger) {
 // The sim board plays a WAV file (or a tone) into the call and records what
 // it hears as WAV files, both paced by the real clock as a sound card
 // would; a device board uses its ALSA devices, with a tone standing in
-// for a board without capture.
-func callAudio(o *options) func(voice.CallInfo) (audio.Source, audio.Sink, error) {
+// for a board without capture (its pitch names the handset).
+func callAudio(o *options, self string) func(voice.CallInfo) (audio.Source, audio.Sink, error) {
 	return func(info voice.CallInfo) (audio.Source, audio.Sink, error) {
-		src, err := openCapture(o)
+		src, err := openCapture(o, self)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -56,7 +56,7 @@ func callAudio(o *options) func(voice.CallInfo) (audio.Source, audio.Sink, error
 	}
 }
 
-func openCapture(o *options) (audio.Source, error) {
+func openCapture(o *options, self string) (audio.Source, error) {
 	switch {
 	case o.audioIn != "":
 		f, err := os.Open(o.audioIn)
@@ -76,7 +76,7 @@ func openCapture(o *options) (audio.Source, error) {
 	case o.board.Audio.Capture != "":
 		return alsa.Open(o.board.Audio.Capture, alsa.Capture, alsa.Config{Format: audio.Voice})
 	}
-	tone, err := audio.NewTone(audio.Voice, 440, 0.2)
+	tone, err := audio.NewTone(audio.Voice, audio.DeviceToneHz(self), 0.2)
 	if err != nil {
 		return nil, err
 	}

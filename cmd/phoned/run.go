@@ -137,7 +137,7 @@ func openServices(o *options, d *daemon.Daemon, sys *pid1.System, log *slog.Logg
 		d.Raise(state.AlertKeystore, state.SeverityCritical, "Keystore unreadable", err.Error())
 		return services, nil
 	}
-	calls := daemon.NewCalls(d, daemon.CallsConfig{Audio: callAudio(o)})
+	calls := daemon.NewCalls(d, daemon.CallsConfig{Audio: callAudio(o, string(prov.DeviceID))})
 	services = append(services, d.LinkService(daemon.LinkConfig{Prov: prov, Verifier: verifier, Keys: keys, Clock: clock.Real{}, Calls: calls}))
 	if o.modemPort != "" {
 		cellular, err := policy.LoadBytes(prov.Cellular)

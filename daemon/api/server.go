@@ -33,7 +33,8 @@ func NewServer(b Backend, log *slog.Logger, allow func(net.Conn) error) *Server 
 }
 
 // NewBenchServer returns a Server for the technician's bench line: the
-// state, the certificate request, installing the certificate, and one
+// state as BenchView shows it, the certificate request, installing the
+// certificate, and one
 // intent, storing the SIM PIN (which needs the handset unlocked by its
 // owner). Every other intent answers 403 and the other routes (watch,
 // screenshot) 404, so a cable on the bench port can neither place a call
@@ -106,6 +107,9 @@ func (s *Server) getState(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		http.Error(w, "daemon stopping", http.StatusServiceUnavailable)
 		return
+	}
+	if s.bench {
+		snap = BenchView(snap)
 	}
 	writeJSON(w, snap)
 }

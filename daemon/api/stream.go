@@ -10,16 +10,20 @@ import (
 
 // StreamListener serves HTTP over one byte stream, such as a serial line,
 // which has no connections of its own. Accept hands out one connection at
-// a time over the stream; when the server closes it (after a request sent
-// with "Connection: close", as Client sends them, or after a malformed
-// request), the next Accept hands out a fresh one over the same stream.
-// A request cut short by a pulled cable thus costs one error reply, never
-// the line. Bytes the stream delivered but a closed connection had not
-// read are kept for the next one.
+// a time over the stream; when the server closes it (after a malformed
+// request, or at shutdown), the next Accept hands out a fresh one over the
+// same stream. A request cut short by a pulled cable thus costs one error
+// reply, never the line. Bytes the stream delivered but a closed
+// connection had not read are kept, in order, for the next one. Clients
+// keep one connection open across requests (NewBenchClient): the server's
+// buffered reader drops what it holds when a connection closes.
 //
 // Read deadlines are kept (net/http ends its background read with one in
 // the past); a read that times out consumes nothing. Write deadlines are
-// ignored: a serial line drains at its own pace.
+// ignored: a serial line drains at its own pace, so a host that stops
+// reading stalls the line until it reads again or the line is closed.
+// Every buffer that held the stream's bytes (they may carry a SIM PIN) is
+// cleared once they are passed on.
 //
 // One goroutine reads the stream; Close closes rw and waits for it, so
 // rw.Close must end a Read in progress (a go.bug.st/serial port and a
@@ -49,19 +53,23 @@ type streamListener struct {
 	wg     sync.WaitGroup
 
 	mu      sync.Mutex
-	pending []byte // delivered to a connection that closed before reading it
+	pending []byte // received, not yet read by a connection, oldest first
 	wmu     sync.Mutex
 }
 
 func (l *streamListener) pump() {
 	defer l.wg.Done()
 	buf := make([]byte, 4096)
+	defer clear(buf)
 	for {
 		n, err := l.rw.Read(buf)
 		if n > 0 {
+			chunk := append([]byte(nil), buf[:n]...)
+			clear(buf[:n])
 			select {
-			case l.chunks <- append([]byte(nil), buf[:n]...):
+			case l.chunks <- chunk:
 			case <-l.done:
+				clear(chunk)
 				return
 			}
 		}
@@ -73,10 +81,28 @@ func (l *streamListener) pump() {
 	}
 }
 
+// pushLocked appends b to pending and clears b (and any array pending
+// leaves behind when it grows). l.mu is held.
+func (l *streamListener) pushLocked(b []byte) {
+	if len(l.pending)+len(b) > cap(l.pending) {
+		grown := make([]byte, len(l.pending), len(l.pending)+len(b)+4096)
+		copy(grown, l.pending)
+		clear(l.pending)
+		l.pending = grown
+	}
+	l.pending = append(l.pending, b...)
+	clear(b)
+}
+
 func (l *streamListener) Accept() (net.Conn, error) {
 	select {
+	case <-l.done:
+		return nil, net.ErrClosed
+	default:
+	}
+	select {
 	case <-l.free:
-		return &streamConn{l: l, closed: make(chan struct{}), expired: make(chan struct{})}, nil
+		return &streamConn{l: l, closed: make(chan struct{}), expired: make(chan struct{}), wake: make(chan struct{})}, nil
 	case <-l.done:
 		return nil, net.ErrClosed
 	case <-l.eof:
@@ -90,6 +116,10 @@ func (l *streamListener) Close() error {
 		close(l.done)
 		err = l.rw.Close() // ends the pump's Read
 		l.wg.Wait()
+		l.mu.Lock()
+		clear(l.pending)
+		l.pending = nil
+		l.mu.Unlock()
 	})
 	return err
 }
@@ -102,59 +132,74 @@ type streamConn struct {
 	once   sync.Once
 
 	dmu     sync.Mutex
-	timer   *time.Timer
-	expired chan struct{} // closed when the read deadline passes
+	gen     uint64        // bumped by every SetReadDeadline
+	timer   *time.Timer   // closes expired at the deadline of generation gen
+	expired chan struct{} // closed when this generation's deadline passes
+	wake    chan struct{} // closed by SetReadDeadline, so blocked reads look again
+}
+
+func (c *streamConn) isClosed() bool {
+	select {
+	case <-c.closed:
+		return true
+	default:
+		return false
+	}
 }
 
 func (c *streamConn) Read(p []byte) (int, error) {
 	l := c.l
-	l.mu.Lock()
-	if len(l.pending) > 0 {
-		n := copy(p, l.pending)
-		l.pending = l.pending[n:]
-		l.mu.Unlock()
-		return n, nil
-	}
-	l.mu.Unlock()
-	c.dmu.Lock()
-	expired := c.expired
-	c.dmu.Unlock()
-	select {
-	case <-expired:
-		return 0, os.ErrDeadlineExceeded
-	default:
-	}
-	select {
-	case <-expired:
-		return 0, os.ErrDeadlineExceeded
-	case b := <-l.chunks:
+	for {
 		l.mu.Lock()
-		defer l.mu.Unlock()
-		select {
-		case <-c.closed:
-			// Closed while this chunk was on its way: it belongs to the
-			// next connection.
-			l.pending = append(b, l.pending...)
+		if c.isClosed() {
+			l.mu.Unlock()
 			return 0, net.ErrClosed
+		}
+		if len(l.pending) > 0 {
+			n := copy(p, l.pending)
+			clear(l.pending[:n])
+			l.pending = l.pending[n:]
+			l.mu.Unlock()
+			return n, nil
+		}
+		l.mu.Unlock()
+		c.dmu.Lock()
+		expired, wake := c.expired, c.wake
+		c.dmu.Unlock()
+		select {
+		case <-expired:
+			return 0, os.ErrDeadlineExceeded
 		default:
 		}
-		n := copy(p, b)
-		l.pending = append(b[n:], l.pending...)
-		return n, nil
-	case <-c.closed:
-		return 0, net.ErrClosed
-	case <-l.done:
-		return 0, net.ErrClosed
-	case <-l.eof:
-		return 0, io.EOF
+		select {
+		case <-expired:
+			return 0, os.ErrDeadlineExceeded
+		case <-wake: // the deadline changed: look again
+		case b := <-l.chunks:
+			// Into pending, behind older bytes; served from there on the
+			// next turn, unless this conn was closed meanwhile, in which
+			// case the bytes wait for the next conn.
+			l.mu.Lock()
+			l.pushLocked(b)
+			l.mu.Unlock()
+		case <-c.closed:
+			return 0, net.ErrClosed
+		case <-l.done:
+			return 0, net.ErrClosed
+		case <-l.eof:
+			l.mu.Lock()
+			more := len(l.pending) > 0
+			l.mu.Unlock()
+			if !more {
+				return 0, io.EOF
+			}
+		}
 	}
 }
 
 func (c *streamConn) Write(p []byte) (int, error) {
-	select {
-	case <-c.closed:
+	if c.isClosed() {
 		return 0, net.ErrClosed
-	default:
 	}
 	c.l.wmu.Lock()
 	defer c.l.wmu.Unlock()
@@ -166,6 +211,11 @@ func (c *streamConn) Close() error {
 		c.l.mu.Lock()
 		close(c.closed)
 		c.l.mu.Unlock()
+		c.dmu.Lock()
+		if c.timer != nil {
+			c.timer.Stop()
+		}
+		c.dmu.Unlock()
 		c.l.free <- struct{}{}
 	})
 	return nil
@@ -177,19 +227,20 @@ func (c *streamConn) SetDeadline(t time.Time) error    { return c.SetReadDeadlin
 func (c *streamConn) SetWriteDeadline(time.Time) error { return nil }
 
 // SetReadDeadline makes reads fail with os.ErrDeadlineExceeded from t on;
-// the zero time clears it.
+// the zero time clears it. Each call starts a new generation: a timer of
+// an earlier one that fires late changes nothing, and reads blocked under
+// the old setting wake up to honour the new one.
 func (c *streamConn) SetReadDeadline(t time.Time) error {
 	c.dmu.Lock()
 	defer c.dmu.Unlock()
+	c.gen++
 	if c.timer != nil {
 		c.timer.Stop()
 		c.timer = nil
 	}
-	select {
-	case <-c.expired: // a passed deadline: a fresh one for the new setting
-		c.expired = make(chan struct{})
-	default:
-	}
+	c.expired = make(chan struct{})
+	close(c.wake)
+	c.wake = make(chan struct{})
 	if t.IsZero() {
 		return nil
 	}
@@ -198,16 +249,12 @@ func (c *streamConn) SetReadDeadline(t time.Time) error {
 		close(c.expired)
 		return nil
 	}
-	ch := c.expired
+	gen, ch := c.gen, c.expired
 	c.timer = time.AfterFunc(d, func() {
 		c.dmu.Lock()
 		defer c.dmu.Unlock()
-		if c.expired == ch {
-			select {
-			case <-ch:
-			default:
-				close(ch)
-			}
+		if c.gen == gen {
+			close(ch)
 		}
 	})
 	return nil

@@ -238,3 +238,98 @@ func TestBenchClientSkipsStaleReplies(t *testing.T) {
 		t.Fatalf("State after a stale reply: %+v, %v", s, err)
 	}
 }
+
+// TestBenchViewHidesWhoIsWho: the bench line's state carries no contact,
+// no call peer, no alert text and no address.
+func TestBenchViewHidesWhoIsWho(t *testing.T) {
+	b := newBackend()
+	b.hub.Update(func(s *state.Snapshot) {
+		s.Contacts = []state.Contact{{ID: "pk-gov-0002", Name: "Bilal Raza", Online: true}}
+		s.Call = state.Call{Phase: state.CallConnected, ID: "c1", PeerID: "pk-gov-0002", PeerName: "Bilal Raza", SAS: "427 608"}
+		s.Alerts = []state.Alert{{ID: "a1", Title: "Contact revoked", Text: "Bilal Raza was revoked"}}
+		s.Modem.IP, s.Modem.Phase = "10.64.0.7", state.ModemDataUp
+	})
+	dial, _ := serveBench(t, b)
+	c := NewBenchClient(dial)
+	defer c.Close()
+	s, err := c.State(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Contacts) != 0 || s.Call.PeerID != "" || s.Call.PeerName != "" || s.Call.ID != "" || s.Modem.IP != "" ||
+		len(s.Alerts) != 1 || s.Alerts[0].Text != "" {
+		t.Fatalf("bench state shows too much: %+v", s)
+	}
+	if s.Call.Phase != state.CallConnected || s.Call.SAS != "427 608" || s.Modem.Phase != state.ModemDataUp || s.Alerts[0].Title != "Contact revoked" {
+		t.Fatalf("bench state lost what a technician needs: %+v", s)
+	}
+}
+
+// TestStreamBytesStayInOrderForTheNextConn: what a closed conn did not
+// read goes to the next one, in order, and never back to the closed one.
+func TestStreamBytesStayInOrderForTheNextConn(t *testing.T) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	end, cable := os.NewFile(uintptr(fds[0]), "bench"), os.NewFile(uintptr(fds[1]), "cable")
+	defer cable.Close()
+	ln := StreamListener(end)
+	defer ln.Close()
+	a, _ := ln.Accept()
+	cable.Write([]byte("hello "))
+	buf := make([]byte, 3)
+	if n, err := io.ReadFull(a, buf); err != nil || string(buf[:n]) != "hel" {
+		t.Fatalf("first read: %q, %v", buf[:n], err)
+	}
+	a.Close()
+	cable.Write([]byte("world"))
+	b, _ := ln.Accept()
+	defer b.Close()
+	if _, err := a.Read(buf); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("read on the closed conn: %v", err)
+	}
+	got := make([]byte, 8)
+	if _, err := io.ReadFull(b, got); err != nil || string(got) != "lo world" {
+		t.Fatalf("next conn read %q, %v; want \"lo world\"", got, err)
+	}
+}
+
+// TestStreamDeadlineClearedNeverFires: a deadline cleared just before it
+// would pass must not fail a later read.
+func TestStreamDeadlineClearedNeverFires(t *testing.T) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	end, cable := os.NewFile(uintptr(fds[0]), "bench"), os.NewFile(uintptr(fds[1]), "cable")
+	defer cable.Close()
+	ln := StreamListener(end)
+	defer ln.Close()
+	c, _ := ln.Accept()
+	defer c.Close()
+	buf := make([]byte, 1)
+	for i := range 300 {
+		c.SetReadDeadline(time.Now().Add(20 * time.Microsecond))
+		for start := time.Now(); time.Since(start) < 20*time.Microsecond; {
+		}
+		c.SetReadDeadline(time.Time{})
+		cable.Write([]byte{byte(i)})
+		if _, err := c.Read(buf); err != nil {
+			t.Fatalf("round %d: a read after clearing the deadline: %v", i, err)
+		}
+	}
+	// A deadline set in the past wakes a read already waiting.
+	got := make(chan error, 1)
+	go func() { _, err := c.Read(buf); got <- err }()
+	time.Sleep(20 * time.Millisecond)
+	c.SetReadDeadline(time.Now().Add(-time.Second))
+	select {
+	case err := <-got:
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("blocked read after a past deadline: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a past deadline did not wake a blocked read")
+	}
+}

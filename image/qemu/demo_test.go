@@ -170,8 +170,9 @@ func TestTwoHandsets(t *testing.T) {
 		defer h.qmp.Close()
 	}
 	// state polls a handset over its bench line until ok says yes.
-	waitState := func(h *handset, what string, limit time.Duration, ok func(state.Snapshot) bool) state.Snapshot {
-		t.Helper()
+	// pollState reads a handset's state over its bench line (the view a
+	// technician gets: no contacts, no call peer) until ok says yes.
+	pollState := func(h *handset, limit time.Duration, ok func(state.Snapshot) bool) (state.Snapshot, error) {
 		deadline := time.Now().Add(limit)
 		var s state.Snapshot
 		var err error
@@ -183,11 +184,21 @@ func TestTwoHandsets(t *testing.T) {
 			// the technician's phonectl can get through.
 			h.bench.Close()
 			if err == nil && ok(s) {
-				return s
+				return s, nil
 			}
 			time.Sleep(250 * time.Millisecond)
 		}
-		t.Fatalf("%s: %s: not within %v (last state %+v, err %v)", h.owner, what, limit, s, err)
+		if err == nil {
+			err = fmt.Errorf("not within %v (last state %+v)", limit, s)
+		}
+		return s, err
+	}
+	waitState := func(h *handset, what string, limit time.Duration, ok func(state.Snapshot) bool) state.Snapshot {
+		t.Helper()
+		s, err := pollState(h, limit, ok)
+		if err != nil {
+			t.Fatalf("%s: %s: %v", h.owner, what, err)
+		}
 		return s
 	}
 	press := func(h *handset, keys ...string) {
@@ -215,7 +226,7 @@ func TestTwoHandsets(t *testing.T) {
 		waitState(h, "unlocked", 2*time.Minute, func(s state.Snapshot) bool { return !s.Lock.Locked && !s.Lock.Setup })
 		say("the technician enrolls %s's handset over its bench line and registers it", h.owner)
 		cert := filepath.Join(f.dir, h.name+".pem")
-		t.Logf("%s", strings.TrimSpace(run("phonectl", "enroll", "--ca", caDir, "--bench", h.m.BenchPath, "--out", cert)))
+		t.Logf("%s", strings.TrimSpace(run("phonectl", "enroll", "--ca", caDir, "--bench", h.m.BenchPath, "--device", h.id, "--out", cert)))
 		run("phonectl", "register", cert)
 		if h.simPIN == "" {
 			continue
@@ -240,25 +251,27 @@ func TestTwoHandsets(t *testing.T) {
 		"--publisher-cert", filepath.Join(f.dir, "publisher.pem"), "--publisher-key", filepath.Join(f.dir, "publisher.key"))
 	run("phonectl", "revoke", "--refresh",
 		"--publisher-cert", filepath.Join(f.dir, "publisher.pem"), "--publisher-key", filepath.Join(f.dir, "publisher.key"))
-	online := func(id string) func(state.Snapshot) bool {
-		return func(s state.Snapshot) bool {
-			for _, c := range s.Contacts {
-				if string(c.ID) == id && c.Online {
-					return true
-				}
-			}
-			return false
-		}
+	for _, h := range hs {
+		waitState(h, "connected to the exchange with the directory", 2*time.Minute, func(s state.Snapshot) bool {
+			return s.Link.Connected && s.Link.Directory > 0
+		})
 	}
-	waitState(hs[0], "Bilal online in the contacts", 2*time.Minute, online(hs[1].id))
-	waitState(hs[1], "Ayesha online in the contacts", 2*time.Minute, online(hs[0].id))
 	for _, h := range hs {
 		shot(h, "2-contacts")
 	}
 
+	// The contacts list shows Bilal online once the exchange says so;
+	// until then Call does nothing, and Ayesha presses it again.
 	say("Ayesha presses Call on Bilal's entry; Bilal's handset rings and he presses Call to answer")
-	press(hs[0], "f3")
-	waitState(hs[1], "ringing", 60*time.Second, func(s state.Snapshot) bool { return s.Call.Phase == state.CallIncoming })
+	ringing := func(s state.Snapshot) bool { return s.Call.Phase == state.CallIncoming }
+	for try := 1; ; try++ {
+		press(hs[0], "f3")
+		if _, err := pollState(hs[1], 10*time.Second, ringing); err == nil {
+			break
+		} else if try == 6 {
+			t.Fatalf("Bilal's handset never rang: %v", err)
+		}
+	}
 	shot(hs[0], "3-ringing")
 	shot(hs[1], "3-incoming")
 	press(hs[1], "f3")
@@ -309,18 +322,22 @@ func TestTwoHandsets(t *testing.T) {
 			t.Errorf("%s's handset did not power off: %v", h.owner, err)
 		}
 	}
-	// Each board has no microphone, so each handset sent the 440 Hz test
-	// tone; each sound card must have played the other's, through the call,
-	// phoned's ALSA driver and QEMU's AC97.
-	for _, h := range hs {
-		secs, err := toneSeconds(h.heard, 440)
+	// Each board has no microphone, so each handset sent its own test tone
+	// (audio.DeviceToneHz); each sound card must have played the other's,
+	// through the call, phoned's ALSA driver and QEMU's AC97, and not its
+	// own (a loop inside the handset).
+	for i, h := range hs {
+		peer := hs[1-i]
+		theirs, err := toneSeconds(h.heard, audio.DeviceToneHz(peer.id))
 		if err != nil {
 			t.Errorf("%s's sound card: %v", h.owner, err)
 			continue
 		}
-		t.Logf("%s's sound card played %.1f s of the 440 Hz tone from the other handset", h.owner, secs)
-		if secs < 2 {
-			t.Errorf("%s's sound card played %.1f s of the tone, want at least 2 s of the call", h.owner, secs)
+		own, _ := toneSeconds(h.heard, audio.DeviceToneHz(h.id))
+		t.Logf("%s's sound card played %.1f s of %s's %.0f Hz tone and %.1f s of its own %.0f Hz",
+			h.owner, theirs, peer.owner, audio.DeviceToneHz(peer.id), own, audio.DeviceToneHz(h.id))
+		if theirs < 2 || own > 0.5 {
+			t.Errorf("%s's sound card: %.1f s of the other side's tone (want at least 2 s) and %.1f s of its own (want none)", h.owner, theirs, own)
 		}
 	}
 	t.Logf("screens, consoles, recordings and logs are in %s", out)
@@ -362,7 +379,7 @@ func toneSeconds(path string, hz float64) (float64, error) {
 
 func callLine(s state.Snapshot) string {
 	c := s.Call
-	return fmt.Sprintf("call %s with %s, code %q (%s), quality %+v", c.Phase, c.PeerID, c.SAS, c.SASVerdict, c.Quality)
+	return fmt.Sprintf("call %s, code %q (%s), quality %+v", c.Phase, c.SAS, c.SASVerdict, c.Quality)
 }
 
 // screenshot saves the screen as PNG through q (QEMU takes one QMP client
