@@ -134,12 +134,14 @@ type Storage struct {
 	DataDir string // mount point, e.g. "/perm"; for sim, a folder the caller chooses
 }
 
-// Bench is the technician's serial line. phoned serves only the enrollment
-// part of its local API there (the state, the certificate request, and
-// installing the certificate the technician issued): nothing on it places
-// a call, unlocks the handset or reads a secret, and it is a serial line,
-// not a network port. A certificate installed there must still chain to
-// the enrollment CA and carry this handset's own key.
+// Bench is the technician's serial line. phoned serves only a cut of its
+// local API there (api.NewBenchServer): a technician's view of the state
+// (no contacts, no call peer), the certificate request, installing the
+// certificate, and storing the SIM PIN; the last two need the owner to
+// have unlocked the screen. Nothing on it places a call, unlocks the
+// handset or reads a secret, and it is a serial line, not a network port.
+// A certificate installed there must still chain to the enrollment CA,
+// carry this handset's own key, and outlive the one it replaces.
 type Bench struct {
 	Port string // e.g. "/dev/ttyS2"
 	Baud int

@@ -238,8 +238,9 @@ func (k *Keys) setDuressPIN(_ context.Context, in state.Intent) error {
 }
 
 // setSIMPIN stores the SIM PIN the modem enters once per boot (SIMPINs).
-// The modem's SIM check polls, so a SIM waiting for its PIN takes it
-// within a poll.
+// The modem's SIM check polls, so a SIM waiting for a first stored PIN
+// takes it within a poll; a corrected PIN is tried at the next boot, since
+// the modem spends at most one attempt per boot.
 func (k *Keys) setSIMPIN(_ context.Context, in state.Intent) error {
 	return k.unlocked("set SIM PIN", func(ks *keystore.Keystore) error { return ks.Put(simPINSecret, in.PIN) })
 }
