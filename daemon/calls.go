@@ -320,6 +320,8 @@ var routeKinds = map[setup.Kind]wire.RouteKind{
 	setup.KindReveal: wire.Reveal, setup.KindDecline: wire.Decline, setup.KindBusy: wire.Busy,
 	setup.KindHangUp: wire.Hangup, setup.KindRestart: wire.RestartOffer,
 	setup.KindRestartAnswer: wire.RestartAnswer, setup.KindHold: wire.Hold, setup.KindRefuse: wire.Refuse,
+	// The exchange routes a request like the offer it asks for.
+	setup.KindRestartRequest: wire.RestartOffer,
 }
 
 type routed struct {

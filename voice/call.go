@@ -46,6 +46,7 @@ type call struct {
 	restartSeq   uint64
 	restartSDP   string // the pending restart offer, sent again until answered
 	restartSends int    // times it was sent
+	requestSends int    // restart requests sent (callee), bounded like offers
 	verdict      Verdict
 	alarm        bool
 	localHold    atomic.Bool         // read by the send loop

@@ -82,6 +82,8 @@ func (e inbound) handle(p *Phone) {
 		p.onRestart(c, s)
 	case setup.KindRestartAnswer:
 		p.onRestartAnswer(c, s)
+	case setup.KindRestartRequest:
+		p.onRestartRequest(c)
 	case setup.KindHold:
 		c.remoteHold.Store(s.On)
 		p.holdPhase(c)

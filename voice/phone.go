@@ -388,6 +388,9 @@ func (e sendFailed) handle(p *Phone) {
 		// send the offer again shortly.
 		p.log.Warn("ICE restart offer not sent", "call", e.c.idHex(), "err", e.err)
 		e.c.restartFailed(p)
+	case setup.KindRestartRequest:
+		p.log.Warn("ICE restart request not sent", "call", e.c.idHex(), "err", e.err)
+		p.after(e.c, restartRetry, restartRequestAgain{c: e.c})
 	}
 }
 

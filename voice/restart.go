@@ -13,12 +13,21 @@ import (
 // ICE restart (RFC 8445 section 9) after the data bearer changed: a new
 // offer with fresh ICE credentials makes both sides gather again, which
 // allocates new TURN relays from the new address, while DTLS, SRTP and the
-// inner keys carry on. pion does not watch the network, so
-// the daemon calls BearerChanged. When both sides restart at once, the
-// caller's offer wins and the callee rolls its own back.
+// inner keys carry on. pion does not watch the network, so the daemon
+// calls BearerChanged. Only the caller offers (the callee asks it to), since
+// pion cannot roll a local offer back and two offers at once would stick.
 
 func (p *Phone) startRestart(c *call) {
-	if c.restarting || c.peer == nil {
+	if c.peer == nil {
+		return
+	}
+	if !c.outgoing {
+		// pion cannot roll a local offer back, so two offers at once would
+		// leave the call stuck: only the caller offers, the callee asks.
+		p.requestRestart(c)
+		return
+	}
+	if c.restarting {
 		return
 	}
 	c.restarting = true
@@ -201,4 +210,45 @@ func (c *call) restartFailed(p *Phone) {
 		return
 	}
 	restartExpired{c: c, seq: c.restartSeq, send: c.restartSends, notSent: true}.handle(p)
+}
+
+// requestRestart asks the caller for an ICE restart (the callee's side of
+// BearerChanged).
+func (p *Phone) requestRestart(c *call) {
+	if c.end != nil || c.requestSends >= restartSends {
+		return
+	}
+	c.requestSends++
+	p.log.Info("ICE restart requested", "call", c.idHex())
+	p.enqueue(c, p.msg(c, setup.KindRestartRequest))
+}
+
+// restartRequestAgain resends a request that could not be sent, unless the
+// media path came back meanwhile.
+type restartRequestAgain struct{ c *call }
+
+func (e restartRequestAgain) handle(p *Phone) {
+	c := e.c
+	if p.call != c || c.end != nil || c.peer == nil {
+		return
+	}
+	if c.peer.pc.ConnectionState() != webrtc.PeerConnectionStateConnected {
+		p.requestRestart(c)
+	}
+}
+
+// onRestartRequest: the callee's bearer changed. The caller restarts, or,
+// if its own restart is in flight (its offer may have been lost while the
+// callee was away), sends that offer again now that the callee is back.
+func (p *Phone) onRestartRequest(c *call) {
+	if !c.outgoing || c.peer == nil || c.keys.opener == nil {
+		return
+	}
+	if c.restarting {
+		if c.restartSDP != "" && c.restartSends < restartSends {
+			p.sendRestart(c)
+		}
+		return
+	}
+	p.startRestart(c)
 }

@@ -114,3 +114,44 @@ func TestICERestartWhileSignalingIsDown(t *testing.T) {
 		})
 	}
 }
+
+// TestICERestartOnTheCalleesBearer: bob (the callee) gets a new bearer;
+// he asks alice for the restart, and the call recovers.
+func TestICERestartOnTheCalleesBearer(t *testing.T) {
+	checkGoroutines(t)
+	w := newWorld(t)
+	alice, bob := w.handset(t, "alice"), w.handset(t, "bob")
+	connect(t, alice, bob)
+	bob.awaitFrames(t, 10)
+	alice.awaitFrames(t, 10)
+	w.relay.cut("bob")
+	time.Sleep(200 * time.Millisecond)
+	nb, na := len(bob.frames()), len(alice.frames())
+	bob.phone.BearerChanged()
+	bob.awaitFrames(t, nb+25)
+	alice.awaitFrames(t, na+25)
+	if n := w.relay.allocations("bob"); n < 2 {
+		t.Fatalf("bob made %d TURN allocations, want a new one", n)
+	}
+}
+
+// TestICERestartBothBearersAtOnce: both handsets' bearers change at the
+// same moment and both daemons say so. Two offers at once would deadlock
+// (pion cannot roll one back); the callee asks instead, and the call
+// recovers.
+func TestICERestartBothBearersAtOnce(t *testing.T) {
+	checkGoroutines(t)
+	w := newWorld(t)
+	alice, bob := w.handset(t, "alice"), w.handset(t, "bob")
+	connect(t, alice, bob)
+	bob.awaitFrames(t, 10)
+	alice.awaitFrames(t, 10)
+	w.relay.cut("alice")
+	w.relay.cut("bob")
+	time.Sleep(200 * time.Millisecond)
+	nb, na := len(bob.frames()), len(alice.frames())
+	alice.phone.BearerChanged()
+	bob.phone.BearerChanged()
+	bob.awaitFrames(t, nb+25)
+	alice.awaitFrames(t, na+25)
+}

@@ -21,12 +21,15 @@ const (
 	KindRestartAnswer Kind = 9  // either way: ICE restart answer
 	KindHold          Kind = 10 // either way: On is the new hold state
 	KindRefuse        Kind = 11 // either way: a security check failed (Reason names it)
+	// KindRestartRequest: callee -> caller: the callee's bearer changed;
+	// the caller makes the ICE restart offer, so the two never offer at once.
+	KindRestartRequest Kind = 12
 )
 
 var kindNames = map[Kind]string{
 	KindInvite: "invite", KindRinging: "ringing", KindAnswer: "answer", KindReveal: "reveal",
 	KindDecline: "decline", KindBusy: "busy", KindHangUp: "hang-up", KindRestart: "restart",
-	KindRestartAnswer: "restart-answer", KindHold: "hold", KindRefuse: "refuse",
+	KindRestartAnswer: "restart-answer", KindHold: "hold", KindRefuse: "refuse", KindRestartRequest: "restart-request",
 }
 
 func (k Kind) String() string {
@@ -89,17 +92,18 @@ type rules struct {
 }
 
 var kindRules = map[Kind]rules{
-	KindInvite:        {sdp: true, kem: mlkem.EncapsulationKeySize1024, sas: CommitLen},
-	KindRinging:       {ref: true},
-	KindAnswer:        {sdp: true, kem: mlkem.CiphertextSize1024, sas: SASNonceLen, ref: true},
-	KindReveal:        {sas: SASNonceLen, ref: true},
-	KindDecline:       {ref: true},
-	KindBusy:          {ref: true},
-	KindHangUp:        {reason: true, ref: true},
-	KindRestart:       {sdp: true, ref: true},
-	KindRestartAnswer: {sdp: true, ref: true},
-	KindHold:          {on: true, ref: true},
-	KindRefuse:        {reason: true, ref: true},
+	KindInvite:         {sdp: true, kem: mlkem.EncapsulationKeySize1024, sas: CommitLen},
+	KindRinging:        {ref: true},
+	KindAnswer:         {sdp: true, kem: mlkem.CiphertextSize1024, sas: SASNonceLen, ref: true},
+	KindReveal:         {sas: SASNonceLen, ref: true},
+	KindDecline:        {ref: true},
+	KindBusy:           {ref: true},
+	KindHangUp:         {reason: true, ref: true},
+	KindRestart:        {sdp: true, ref: true},
+	KindRestartAnswer:  {sdp: true, ref: true},
+	KindHold:           {on: true, ref: true},
+	KindRefuse:         {reason: true, ref: true},
+	KindRestartRequest: {ref: true},
 }
 
 // check enforces the field rules of m's kind, when encoding and when
