@@ -271,7 +271,15 @@ func (s *testStream) received() (frames []uint32, bad int) {
 // frames in its current call.
 func (h *handset) awaitFrames(t testing.TB, n int) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	h.awaitFramesWithin(t, n, 15*time.Second)
+}
+
+// awaitFramesWithin is awaitFrames with its own limit, for recoveries that
+// wait out protocol timers (a lost restart offer is sent again after 5 s)
+// on a loaded machine.
+func (h *handset) awaitFramesWithin(t testing.TB, n int, limit time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
 	for time.Now().Before(deadline) {
 		if s := h.media.last(); s != nil {
 			s.mu.Lock()

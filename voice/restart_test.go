@@ -106,8 +106,8 @@ func TestICERestartWhileSignalingIsDown(t *testing.T) {
 			time.Sleep(500 * time.Millisecond)
 			flag.Store(false)
 			nb, na := len(bob.frames()), len(alice.frames())
-			bob.awaitFrames(t, nb+25)
-			alice.awaitFrames(t, na+25)
+			bob.awaitFramesWithin(t, nb+25, 45*time.Second)
+			alice.awaitFramesWithin(t, na+25, 45*time.Second)
 			if s := alice.phone.State(); s.Phase != PhaseConnected {
 				t.Fatalf("alice after the outage: %s", s.Phase)
 			}
