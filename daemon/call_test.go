@@ -312,7 +312,7 @@ func TestSecureCallThroughExchangeAndRelay(t *testing.T) {
 	// the call's ICE (a new TURN allocation), and speech goes on.
 	made := s.relay.Made(string(b.id))
 	b.d.publishModem(modem.Status{Phase: modem.PhaseDataUp, IP: "10.64.0.9"})
-	for deadline := time.Now().Add(10 * time.Second); b.calls.bearerChanges.Load() == 0 || s.relay.Made(string(b.id)) <= made; time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); b.calls.bearerChanges.Load() == 0 || s.relay.Made(string(b.id)) <= made; time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("a new bearer never reached the call: %d notices, %d TURN allocations (had %d)", b.calls.bearerChanges.Load(), s.relay.Made(string(b.id)), made)
 		}
