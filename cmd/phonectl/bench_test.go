@@ -101,7 +101,9 @@ func TestBenchLineCommands(t *testing.T) {
 	chardev(t, sock, host)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- api.NewBenchServer(d, slog.New(slog.DiscardHandler)).Serve(ctx, api.StreamListener(guest)) }()
+	go func() {
+		done <- api.NewBenchServer(d, slog.New(slog.DiscardHandler)).Serve(ctx, api.StreamListener(guest))
+	}()
 	t.Cleanup(func() { cancel(); <-done })
 
 	if code, out, stderr := runIn(t, e, "status", "--bench", sock); code != 0 || !strings.Contains(out, "qemu-x86_64") {
