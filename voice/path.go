@@ -277,6 +277,7 @@ func (e pcChanged) handle(p *Phone) {
 	p.log.Debug("peer connection", "call", c.idHex(), "state", st)
 	switch st {
 	case webrtc.PeerConnectionStateConnected:
+		c.requestSends = 0 // a later bearer change may ask again
 		p.onConnected(c)
 	case webrtc.PeerConnectionStateDisconnected:
 		// Consent checks stopped coming back (RFC 7675): one side's bearer
