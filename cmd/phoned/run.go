@@ -120,7 +120,7 @@ func openServices(o *options, d *daemon.Daemon, sys *pid1.System, log *slog.Logg
 		services = append(services, d.BatteryService(func() (int, bool, error) { return o.board.ReadBattery(sys) }))
 	}
 	if o.board.Bench.Port != "" {
-		services = append(services, d.BenchService(serialOpener(o.board.Bench.Port, o.board.Bench.Baud)))
+		services = append(services, d.BenchService(benchOpener(o.board.Bench.Port, o.board.Bench.Baud)))
 	}
 	prov, err := loadProvisioning(o.provisioning, filepath.Join(o.dataDir, daemon.DeviceIDFile))
 	if err != nil {

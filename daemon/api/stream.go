@@ -19,9 +19,10 @@ import (
 // buffered reader drops what it holds when a connection closes.
 //
 // Read deadlines are kept (net/http ends its background read with one in
-// the past); a read that times out consumes nothing. Write deadlines are
-// ignored: a serial line drains at its own pace, so a host that stops
-// reading stalls the line until it reads again or the line is closed.
+// the past); a read that times out consumes nothing. A write that the line
+// does not take within writeLimit fails (a host that stopped reading), if
+// rw takes write deadlines (a pollable os.File does; cmd/phoned opens the
+// bench tty so); the server then drops that connection.
 // Every buffer that held the stream's bytes (they may carry a SIM PIN) is
 // cleared once they are passed on.
 //
@@ -197,12 +198,21 @@ func (c *streamConn) Read(p []byte) (int, error) {
 	}
 }
 
+// writeLimit bounds one write to the line: 115200 baud moves 11 KB/s, so
+// any reply drains in well under this unless the host stopped reading.
+var writeLimit = 10 * time.Second
+
 func (c *streamConn) Write(p []byte) (int, error) {
 	if c.isClosed() {
 		return 0, net.ErrClosed
 	}
 	c.l.wmu.Lock()
 	defer c.l.wmu.Unlock()
+	if d, ok := c.l.rw.(interface{ SetWriteDeadline(time.Time) error }); ok {
+		if err := d.SetWriteDeadline(time.Now().Add(writeLimit)); err == nil {
+			defer d.SetWriteDeadline(time.Time{})
+		}
+	}
 	return c.l.rw.Write(p)
 }
 

@@ -333,3 +333,39 @@ func TestStreamDeadlineClearedNeverFires(t *testing.T) {
 		t.Fatal("a past deadline did not wake a blocked read")
 	}
 }
+
+// TestStreamWriteGivesUpOnAHostThatStoppedReading: a reply the line never
+// takes fails after writeLimit instead of stalling the line for good, and
+// the listener still closes.
+func TestStreamWriteGivesUpOnAHostThatStoppedReading(t *testing.T) {
+	old := writeLimit
+	writeLimit = 200 * time.Millisecond
+	defer func() { writeLimit = old }()
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	end, cable := os.NewFile(uintptr(fds[0]), "bench"), os.NewFile(uintptr(fds[1]), "cable")
+	defer cable.Close() // never read: the host stopped reading
+	ln := StreamListener(end)
+	c, _ := ln.Accept()
+	big := make([]byte, 1<<20) // more than the socket buffers hold
+	done := make(chan error, 1)
+	go func() { _, err := c.Write(big); done <- err }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("write to a line nobody reads: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("write still blocked 5 s after its limit")
+	}
+	c.Close()
+	closed := make(chan struct{})
+	go func() { ln.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close blocked")
+	}
+}
