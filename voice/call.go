@@ -47,11 +47,17 @@ type call struct {
 	restartSDP   string // the pending restart offer, sent again until answered
 	restartSends int    // times it was sent
 	requestSends int    // restart requests sent (callee), bounded like offers
-	verdict      Verdict
-	alarm        bool
-	localHold    atomic.Bool         // read by the send loop
-	remoteHold   atomic.Bool         // read by the receive loop
-	remote       *webrtc.TrackRemote // the peer's audio, once it arrived
+	restartAfter bool   // restart again once the one in flight is answered
+	// The callee's side: an answer being made, the offer it answers, and
+	// the latest offer that came meanwhile.
+	answeringRestart bool
+	answeredOffer    string
+	nextOffer        *setup.Signed
+	verdict          Verdict
+	alarm            bool
+	localHold        atomic.Bool         // read by the send loop
+	remoteHold       atomic.Bool         // read by the receive loop
+	remote           *webrtc.TrackRemote // the peer's audio, once it arrived
 
 	timer     clock.Timer
 	timerWhat string

@@ -2,6 +2,7 @@ package voice
 
 import (
 	"fmt"
+	"strings"
 
 	"time"
 
@@ -28,9 +29,17 @@ func (p *Phone) startRestart(c *call) {
 		return
 	}
 	if c.restarting {
+		// One is in flight: its offer is sent again now (the link may be
+		// back), and a fresh restart follows its answer, since this new
+		// bearer may have come after the offer was gathered.
+		c.restartAfter = true
+		if c.restartSDP != "" && c.restartSends < restartSends {
+			p.sendRestart(c)
+		}
 		return
 	}
 	c.restarting = true
+	c.restartAfter = false
 	c.restartSeq++
 	seq := c.restartSeq
 	p.log.Info("ICE restart", "call", c.idHex())
@@ -62,9 +71,19 @@ func (e restartOffer) handle(p *Phone) {
 		return
 	}
 	if e.err != nil {
-		c.restarting = false
 		p.log.Warn("ICE restart offer", "call", c.idHex(), "err", e.err)
-		return
+		ld := c.peer.pc.LocalDescription()
+		if c.peer.pc.SignalingState() != webrtc.SignalingStateHaveLocalOffer || ld == nil {
+			// Nothing was applied: try again shortly.
+			c.restarting = false
+			p.after(c, restartRetry, restartIfDown{c: c})
+			return
+		}
+		// The offer is applied but gathered nothing (no relay reachable).
+		// pion cannot roll it back, so it is sent as it is to get back to
+		// stable, and a fresh restart follows its answer.
+		e.sdp = ld.SDP
+		c.restartAfter = true
 	}
 	c.restartSDP, c.restartSends = e.sdp, 0
 	p.sendRestart(c)
@@ -138,19 +157,31 @@ func (p *Phone) onRestart(c *call, s *setup.Signed) {
 	if c.peer == nil || c.keys.opener == nil {
 		return // not connected yet: the connect timeout covers it
 	}
-	if c.restarting {
-		if c.outgoing {
-			return // glare: ours wins, the callee answers it
-		}
-		if err := c.peer.pc.SetLocalDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeRollback}); err != nil {
-			p.log.Warn("roll back ICE restart offer", "err", err)
-		}
-		c.restarting = false
+	if c.outgoing {
+		return // only the caller offers (startRestart); a callee's offer is not ours to take
 	}
 	if err := setup.CheckSDPFingerprint(s.SDP, c.peerFP); err != nil {
 		p.refuse(c, CheckSDPFingerprint, err)
 		return
 	}
+	if c.answeringRestart {
+		// pion must not be driven from two goroutines: the latest offer
+		// waits for the answer in progress.
+		c.nextOffer = s
+		return
+	}
+	if s.SDP == c.answeredOffer {
+		// A resend of the offer already answered: our answer was lost, so
+		// the same answer goes again (a new one would carry new ICE
+		// credentials the caller never asked for).
+		if ld := c.peer.pc.LocalDescription(); ld != nil && c.peer.pc.SignalingState() == webrtc.SignalingStateStable {
+			m := p.msg(c, setup.KindRestartAnswer)
+			m.SDP = ld.SDP
+			p.enqueue(c, m)
+		}
+		return
+	}
+	c.answeringRestart, c.answeredOffer = true, s.SDP
 	offer := s.SDP
 	p.spawn(c, func() {
 		sdp, err := func() (string, error) {
@@ -181,6 +212,13 @@ func (e restartAnswer) handle(p *Phone) {
 	if p.call != c {
 		return
 	}
+	c.answeringRestart = false
+	defer func() {
+		if next := c.nextOffer; next != nil {
+			c.nextOffer = nil
+			p.onRestart(c, next)
+		}
+	}()
 	if e.err != nil {
 		p.log.Warn("ICE restart answer", "call", c.idHex(), "err", e.err)
 		return
@@ -194,6 +232,11 @@ func (p *Phone) onRestartAnswer(c *call, s *setup.Signed) {
 	if !c.restarting {
 		return
 	}
+	if rd := c.peer.pc.RemoteDescription(); rd != nil && iceUfrag(s.SDP) == iceUfrag(rd.SDP) {
+		// An answer to an earlier offer (it repeats the credentials we
+		// already hold): not the answer to the offer in flight.
+		return
+	}
 	c.restarting = false
 	if err := setup.CheckSDPFingerprint(s.SDP, c.peerFP); err != nil {
 		p.refuse(c, CheckSDPFingerprint, err)
@@ -201,6 +244,25 @@ func (p *Phone) onRestartAnswer(c *call, s *setup.Signed) {
 	}
 	if err := c.peer.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: s.SDP}); err != nil {
 		p.log.Warn("ICE restart", "call", c.idHex(), "err", fmt.Errorf("apply answer: %w", err))
+	}
+	if c.restartAfter {
+		// Back in stable: now the restart the last bearer change needs.
+		c.restartAfter = false
+		p.startRestart(c)
+	}
+}
+
+// restartIfDown restarts again after a restart that could not be made,
+// unless the media path came back meanwhile.
+type restartIfDown struct{ c *call }
+
+func (e restartIfDown) handle(p *Phone) {
+	c := e.c
+	if p.call != c || c.end != nil || c.restarting || c.peer == nil {
+		return
+	}
+	if c.peer.pc.ConnectionState() != webrtc.PeerConnectionStateConnected {
+		p.startRestart(c)
 	}
 }
 
@@ -244,11 +306,15 @@ func (p *Phone) onRestartRequest(c *call) {
 	if !c.outgoing || c.peer == nil || c.keys.opener == nil {
 		return
 	}
-	if c.restarting {
-		if c.restartSDP != "" && c.restartSends < restartSends {
-			p.sendRestart(c)
+	p.startRestart(c) // in flight: resends its offer and restarts afresh after
+}
+
+// iceUfrag returns the first a=ice-ufrag value of an SDP (RFC 8839 §5.4).
+func iceUfrag(sdp string) string {
+	for _, line := range strings.Split(sdp, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimRight(line, "\r"), "a=ice-ufrag:"); ok {
+			return v
 		}
-		return
 	}
-	p.startRestart(c)
+	return ""
 }
