@@ -311,7 +311,10 @@ func TestSecureCallThroughExchangeAndRelay(t *testing.T) {
 	// The callee's modem gets a new address mid-call: the daemon restarts
 	// the call's ICE (a new TURN allocation), and speech goes on.
 	made := s.relay.Made(string(b.id))
+	linkSince := b.d.Hub().Current().Link.Since
 	b.d.publishModem(modem.Status{Phase: modem.PhaseDataUp, IP: "10.64.0.9"})
+	// The link to the exchange is redialled over the new bearer.
+	waitFor(t, b, "the exchange link redialled", func(s state.Snapshot) bool { return s.Link.Connected && s.Link.Since.After(linkSince) })
 	for deadline := time.Now().Add(30 * time.Second); b.calls.bearerChanges.Load() == 0 || s.relay.Made(string(b.id)) <= made; time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("a new bearer never reached the call: %d notices, %d TURN allocations (had %d)", b.calls.bearerChanges.Load(), s.relay.Made(string(b.id)), made)

@@ -38,8 +38,10 @@ type Calls struct {
 	cfg   CallsConfig
 	log   *slog.Logger
 	muted atomic.Bool
-	// bearerChanges counts the new bearers passed to the Phone.
+	// bearerChanges counts the new bearers passed to the Phone; redialed
+	// is set while the link reconnects after one.
 	bearerChanges atomic.Int64
+	redialed      atomic.Bool
 
 	mu    sync.Mutex
 	phone *voice.Phone
@@ -109,6 +111,11 @@ func (c *Calls) run(ctx context.Context, l *link) error {
 		defer wg.Done()
 		c.d.watchBearer(watch, func() {
 			c.bearerChanges.Add(1)
+			// The link to the exchange rides the old bearer too: redial it,
+			// and tell the call again once it is back (linkUp), when its
+			// restart offer or request can get through.
+			c.redialed.Store(true)
+			l.c.Redial()
 			phone.BearerChanged()
 		})
 	}()
@@ -387,4 +394,16 @@ func (m *mutable) ReadFrame(pcm []int16) error {
 		clear(pcm)
 	}
 	return err
+}
+
+// linkUp is told when the link to the exchange (re)connects. After a
+// bearer change it tells the call again: the restart messages sent while
+// the link was down are sent again now.
+func (c *Calls) linkUp() {
+	if !c.redialed.Swap(false) {
+		return
+	}
+	if p := c.current(); p != nil {
+		p.BearerChanged()
+	}
 }

@@ -235,6 +235,9 @@ func (l *link) handle(ctx context.Context, ev client.Event) {
 			s.Link.Detail = ""
 		})
 		l.deliverRevocationRequest(ctx)
+		if l.calls != nil {
+			l.calls.linkUp()
+		}
 	case *client.Disconnected:
 		detail := "connecting"
 		if ev.Err != nil {

@@ -278,3 +278,16 @@ func (c *Client) emit(ctx context.Context, e Event) bool {
 		return false
 	}
 }
+
+// Redial drops the connection to the exchange, if there is one, so Run
+// connects again at once: after the data bearer changed, the old socket is
+// bound to an address that no longer reaches anything, and the ping check
+// would notice only after PingTimeout.
+func (c *Client) Redial() {
+	c.mu.Lock()
+	cn := c.conn
+	c.mu.Unlock()
+	if cn != nil {
+		cn.tc.NetConn().Close() // not tc.Close: its close_notify could wait on the dead link
+	}
+}
