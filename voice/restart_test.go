@@ -155,3 +155,25 @@ func TestICERestartBothBearersAtOnce(t *testing.T) {
 	bob.awaitFrames(t, nb+25)
 	alice.awaitFrames(t, na+25)
 }
+
+// TestICERestartRequestIsHeard: bob reports a new bearer while the old
+// path still works, so nothing but his request can make alice restart:
+// she does, and bob gathers a new relay allocation.
+func TestICERestartRequestIsHeard(t *testing.T) {
+	checkGoroutines(t)
+	w := newWorld(t)
+	alice, bob := w.handset(t, "alice"), w.handset(t, "bob")
+	connect(t, alice, bob)
+	bob.awaitFrames(t, 10)
+	made := w.relay.allocations("bob")
+	bob.phone.BearerChanged()
+	deadline := time.Now().Add(20 * time.Second)
+	for w.relay.allocations("bob") <= made {
+		if time.Now().After(deadline) {
+			t.Fatalf("bob's restart request made no restart: %d TURN allocations, had %d", w.relay.allocations("bob"), made)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	nb := len(bob.frames())
+	bob.awaitFrames(t, nb+25)
+}

@@ -12,6 +12,10 @@ import (
 	"mehfooz/daemon/api"
 )
 
+// benchTimeout bounds a command on the bench line: a serial line that
+// stopped answering must not hang the technician's tool.
+const benchTimeout = 30 * time.Second
+
 // benchClient reaches a handset's bench line (board.Bench): the
 // technician's serial cable, or the unix socket QEMU gives an emulated
 // handset's bench UART (phonectl qemu run prints it). Only the state and

@@ -54,6 +54,9 @@ func runEnroll(ctx context.Context, e *env, args []string) error {
 		handset = dialer(*sock)
 	case *bench != "":
 		handset = benchClient(*bench)
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, benchTimeout)
+		defer cancel()
 		defer handset.Close()
 	}
 	if *validity <= 0 || *validity > ca.MaxValidity {

@@ -66,6 +66,9 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("%w: --wait follows the state stream, which the bench line does not carry", errUsage)
 		}
 		c = benchClient(*bench)
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, benchTimeout)
+		defer cancel()
 		defer c.Close()
 	}
 	var s state.Snapshot
@@ -246,6 +249,9 @@ func runPIN(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("%w: the bench line takes only the SIM PIN; the owner changes their own PIN on the handset", errUsage)
 		}
 		c = benchClient(*bench)
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, benchTimeout)
+		defer cancel()
 		defer c.Close()
 	}
 	pin, err := readPIN(e)
