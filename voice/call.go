@@ -53,6 +53,7 @@ type call struct {
 	answeringRestart bool
 	answeredOffer    string
 	nextOffer        *setup.Signed
+	offersSeen       int // restart offers taken up (callee)
 	verdict          Verdict
 	alarm            bool
 	localHold        atomic.Bool         // read by the send loop

@@ -390,7 +390,7 @@ func (e sendFailed) handle(p *Phone) {
 		e.c.restartFailed(p)
 	case setup.KindRestartRequest:
 		p.log.Warn("ICE restart request not sent", "call", e.c.idHex(), "err", e.err)
-		p.after(e.c, restartRetry, restartRequestAgain{c: e.c})
+		p.after(e.c, restartRetry, restartRequestAgain{c: e.c, offersSeen: e.c.offersSeen})
 	}
 }
 

@@ -182,6 +182,7 @@ func (p *Phone) onRestart(c *call, s *setup.Signed) {
 		return
 	}
 	c.answeringRestart, c.answeredOffer = true, s.SDP
+	c.offersSeen++
 	offer := s.SDP
 	p.spawn(c, func() {
 		sdp, err := func() (string, error) {
@@ -287,14 +288,20 @@ func (p *Phone) requestRestart(c *call) {
 
 // restartRequestAgain resends a request that could not be sent, unless the
 // media path came back meanwhile.
-type restartRequestAgain struct{ c *call }
+type restartRequestAgain struct {
+	c          *call
+	offersSeen int // restart offers received when the request failed
+}
 
 func (e restartRequestAgain) handle(p *Phone) {
 	c := e.c
 	if p.call != c || c.end != nil || c.peer == nil {
 		return
 	}
-	if c.peer.pc.ConnectionState() != webrtc.PeerConnectionStateConnected {
+	// Sent again unless an offer came since: the old path may still carry
+	// media for a while (consent fails only after 3 s), so the connection
+	// state says nothing here.
+	if c.offersSeen == e.offersSeen {
 		p.requestRestart(c)
 	}
 }

@@ -177,3 +177,28 @@ func TestICERestartRequestIsHeard(t *testing.T) {
 	nb := len(bob.frames())
 	bob.awaitFrames(t, nb+25)
 }
+
+// TestICERestartRequestSentAgain: bob's request cannot be sent (his link
+// to the exchange is down) while his old path still carries media; it is
+// sent again once the link is back, and alice restarts.
+func TestICERestartRequestSentAgain(t *testing.T) {
+	checkGoroutines(t)
+	w := newWorld(t)
+	var sig *lossySignaling
+	alice := w.handset(t, "alice")
+	bob := w.handset(t, "bob", func(c *Config) { sig = &lossySignaling{Signaling: c.Signaling}; c.Signaling = sig })
+	connect(t, alice, bob)
+	bob.awaitFrames(t, 10)
+	made := w.relay.allocations("bob")
+	sig.down.Store(true)
+	bob.phone.BearerChanged()
+	time.Sleep(500 * time.Millisecond)
+	sig.down.Store(false)
+	deadline := time.Now().Add(30 * time.Second)
+	for w.relay.allocations("bob") <= made {
+		if time.Now().After(deadline) {
+			t.Fatalf("bob's unsent request was never sent again: %d TURN allocations, had %d", w.relay.allocations("bob"), made)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
