@@ -14,14 +14,9 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"mehfooz/clock"
 	"mehfooz/daemon"
 	"mehfooz/daemon/api"
 	"mehfooz/daemon/state"
-	"mehfooz/trust"
-	"mehfooz/trust/ca"
-	"mehfooz/trust/keystore"
-	"mehfooz/trust/seal"
 )
 
 // chardev plays QEMU's socket chardev for a guest UART: a unix socket at
@@ -75,22 +70,7 @@ func chardev(t *testing.T, path string, line *os.File) {
 // TestBenchLineCommands drives phonectl's --bench commands against a real
 // daemon's bench server, through a socket as QEMU gives one.
 func TestBenchLineCommands(t *testing.T) {
-	dir := t.TempDir()
-	caDir, passFile := filepath.Join(dir, "ca"), filepath.Join(dir, "pass")
-	os.WriteFile(passFile, []byte("correct horse battery\n"), 0o600)
-	e := trustEnv(nil)
-	if code, _, stderr := runIn(t, e, append([]string{"ca", "init", "--dir", caDir, "--passphrase-file", passFile}, cheapKDF...)...); code != 0 {
-		t.Fatalf("ca init: %s", stderr)
-	}
-	caPEM, _ := os.ReadFile(filepath.Join(caDir, ca.CertFile))
-	anchor, _ := ca.ParseCertificatePEM(caPEM)
-	v, _ := trust.NewVerifier(anchor, clock.Real{})
-	d := daemon.New(clock.Real{}, slog.New(slog.DiscardHandler), state.Snapshot{Board: "qemu-x86_64"})
-	keys, err := daemon.NewKeys(d, filepath.Join(dir, "ks"), keystore.FileSecret{Path: filepath.Join(dir, "secret")}, "pk-gov-0009", v,
-		keystore.Options{Params: seal.Test})
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, e, caDir, passFile, d, keys := enrollable(t, "qemu-x86_64")
 
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
 	if err != nil {

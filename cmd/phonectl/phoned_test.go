@@ -135,26 +135,34 @@ func TestScreenshotWritesFile(t *testing.T) {
 	}
 }
 
-// TestEnrollRunningHandset enrolls a real daemon's keystore through its
-// local API, as a technician does at the bench.
-func TestEnrollRunningHandset(t *testing.T) {
-	dir := t.TempDir()
-	caDir, passFile := filepath.Join(dir, "ca"), filepath.Join(dir, "pass")
+// enrollable makes an enrollment CA (in dir/ca, passphrase in passFile)
+// and a real daemon of board with the keystore of pk-gov-0009, not yet set
+// up, for the enrollment commands to work on.
+func enrollable(t *testing.T, board string) (dir string, e *env, caDir, passFile string, d *daemon.Daemon, keys *daemon.Keys) {
+	t.Helper()
+	dir = t.TempDir()
+	caDir, passFile = filepath.Join(dir, "ca"), filepath.Join(dir, "pass")
 	os.WriteFile(passFile, []byte("correct horse battery\n"), 0o600)
-	e := trustEnv(nil)
+	e = trustEnv(nil)
 	if code, _, stderr := runIn(t, e, append([]string{"ca", "init", "--dir", caDir, "--passphrase-file", passFile}, cheapKDF...)...); code != 0 {
 		t.Fatalf("ca init: %s", stderr)
 	}
 	caPEM, _ := os.ReadFile(filepath.Join(caDir, ca.CertFile))
 	anchor, _ := ca.ParseCertificatePEM(caPEM)
 	v, _ := trust.NewVerifier(anchor, clock.Real{})
-
-	d := daemon.New(clock.Real{}, slog.New(slog.DiscardHandler), state.Snapshot{Board: "sim"})
+	d = daemon.New(clock.Real{}, slog.New(slog.DiscardHandler), state.Snapshot{Board: board})
 	keys, err := daemon.NewKeys(d, filepath.Join(dir, "ks"), keystore.FileSecret{Path: filepath.Join(dir, "secret")}, "pk-gov-0009", v,
 		keystore.Options{Params: seal.Test})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return dir, e, caDir, passFile, d, keys
+}
+
+// TestEnrollRunningHandset enrolls a real daemon's keystore through its
+// local API, as a technician does at the bench.
+func TestEnrollRunningHandset(t *testing.T) {
+	dir, e, caDir, passFile, d, keys := enrollable(t, "sim")
 	sock := filepath.Join(dir, "api.sock")
 	ln, err := net.Listen("unix", sock)
 	if err != nil {
