@@ -16,6 +16,14 @@ import (
 // stopped answering must not hang the technician's tool.
 const benchTimeout = 30 * time.Second
 
+// benchSession opens a client on the bench line at path for one command,
+// with the command's time limit; done hangs up.
+func benchSession(ctx context.Context, path string) (context.Context, *api.Client, func()) {
+	c := benchClient(path)
+	ctx, cancel := context.WithTimeout(ctx, benchTimeout)
+	return ctx, c, func() { c.Close(); cancel() }
+}
+
 // benchClient reaches a handset's bench line (board.Bench): the
 // technician's serial cable, or the unix socket QEMU gives an emulated
 // handset's bench UART (phonectl qemu run prints it). Only the state and

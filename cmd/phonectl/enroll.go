@@ -53,11 +53,9 @@ func runEnroll(ctx context.Context, e *env, args []string) error {
 	case *sock != "":
 		handset = dialer(*sock)
 	case *bench != "":
-		handset = benchClient(*bench)
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, benchTimeout)
-		defer cancel()
-		defer handset.Close()
+		var done func()
+		ctx, handset, done = benchSession(ctx, *bench)
+		defer done()
 	}
 	if *validity <= 0 || *validity > ca.MaxValidity {
 		return fmt.Errorf("%w: --validity must be in (0, %v]", errUsage, ca.MaxValidity)

@@ -65,11 +65,9 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 		if *wait != "" {
 			return fmt.Errorf("%w: --wait follows the state stream, which the bench line does not carry", errUsage)
 		}
-		c = benchClient(*bench)
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, benchTimeout)
-		defer cancel()
-		defer c.Close()
+		var done func()
+		ctx, c, done = benchSession(ctx, *bench)
+		defer done()
 	}
 	var s state.Snapshot
 	if *wait != "" {
@@ -248,11 +246,9 @@ func runPIN(ctx context.Context, e *env, args []string) error {
 		if kind != state.IntentSetSIMPIN {
 			return fmt.Errorf("%w: the bench line takes only the SIM PIN; the owner changes their own PIN on the handset", errUsage)
 		}
-		c = benchClient(*bench)
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, benchTimeout)
-		defer cancel()
-		defer c.Close()
+		var done func()
+		ctx, c, done = benchSession(ctx, *bench)
+		defer done()
 	}
 	pin, err := readPIN(e)
 	if err != nil {
