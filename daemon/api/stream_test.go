@@ -23,13 +23,20 @@ import (
 // in. Closing a dialled conn does not cut the line.
 func benchLine(t *testing.T) (daemonEnd io.ReadWriteCloser, dial func(context.Context) (net.Conn, error)) {
 	t.Helper()
+	end, cable := linePair(t)
+	t.Cleanup(func() { cable.Close() })
+	return end, func(context.Context) (net.Conn, error) { return net.FileConn(cable) }
+}
+
+// linePair is a serial line's two ends as pollable files (a non-blocking
+// socket pair): the daemon's and the cable's.
+func linePair(t *testing.T) (end, cable *os.File) {
+	t.Helper()
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cable := os.NewFile(uintptr(fds[1]), "cable")
-	t.Cleanup(func() { cable.Close() })
-	return os.NewFile(uintptr(fds[0]), "bench"), func(context.Context) (net.Conn, error) { return net.FileConn(cable) }
+	return os.NewFile(uintptr(fds[0]), "bench"), os.NewFile(uintptr(fds[1]), "cable")
 }
 
 func serveBench(t *testing.T, b *backend) (dial func(context.Context) (net.Conn, error), stop func()) {
@@ -202,11 +209,7 @@ func TestStreamConnReadDeadline(t *testing.T) {
 // TestBenchServeEndsWithItsLine: when the line's stream ends (a USB
 // serial hang-up), Serve returns the error, so the supervisor reopens it.
 func TestBenchServeEndsWithItsLine(t *testing.T) {
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	end, cable := os.NewFile(uintptr(fds[0]), "bench"), os.NewFile(uintptr(fds[1]), "cable")
+	end, cable := linePair(t)
 	done := make(chan error, 1)
 	go func() {
 		done <- NewBenchServer(newBackend(), slog.New(slog.DiscardHandler)).Serve(context.Background(), StreamListener(end))
@@ -277,11 +280,7 @@ func TestBenchViewHidesWhoIsWho(t *testing.T) {
 // TestStreamBytesStayInOrderForTheNextConn: what a closed conn did not
 // read goes to the next one, in order, and never back to the closed one.
 func TestStreamBytesStayInOrderForTheNextConn(t *testing.T) {
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	end, cable := os.NewFile(uintptr(fds[0]), "bench"), os.NewFile(uintptr(fds[1]), "cable")
+	end, cable := linePair(t)
 	defer cable.Close()
 	ln := StreamListener(end)
 	defer ln.Close()
@@ -307,11 +306,7 @@ func TestStreamBytesStayInOrderForTheNextConn(t *testing.T) {
 // TestStreamDeadlineClearedNeverFires: a deadline cleared just before it
 // would pass must not fail a later read.
 func TestStreamDeadlineClearedNeverFires(t *testing.T) {
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	end, cable := os.NewFile(uintptr(fds[0]), "bench"), os.NewFile(uintptr(fds[1]), "cable")
+	end, cable := linePair(t)
 	defer cable.Close()
 	ln := StreamListener(end)
 	defer ln.Close()
@@ -350,11 +345,7 @@ func TestStreamWriteGivesUpOnAHostThatStoppedReading(t *testing.T) {
 	old := writeLimit
 	writeLimit = 200 * time.Millisecond
 	defer func() { writeLimit = old }()
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	end, cable := os.NewFile(uintptr(fds[0]), "bench"), os.NewFile(uintptr(fds[1]), "cable")
+	end, cable := linePair(t)
 	defer cable.Close() // never read: the host stopped reading
 	ln := StreamListener(end)
 	c, _ := ln.Accept()
