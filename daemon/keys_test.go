@@ -3,6 +3,7 @@ package daemon
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -332,10 +333,11 @@ func TestContactsHiddenWhileLocked(t *testing.T) {
 	}
 }
 
-// TestRenewalAtTheBench: an enrolled handset hands out a request for its
-// same key again, and takes the renewed certificate in place of the old.
-func TestRenewalAtTheBench(t *testing.T) {
-	x := newKeys(t)
+// renewal sets up and enrolls the fixture's handset, then, 21 days on,
+// has the CA renew its certificate from a fresh request of the handset:
+// the installed certificate and the renewed one, not yet installed.
+func renewal(t *testing.T, x *keysFixture) (old, renewed *x509.Certificate) {
+	t.Helper()
 	if err := x.intent(state.Intent{Kind: state.IntentUnlock, PIN: []byte("246810")}); err != nil {
 		t.Fatal(err)
 	}
@@ -354,10 +356,17 @@ func TestRenewalAtTheBench(t *testing.T) {
 		t.Fatal(err)
 	}
 	x.fleet.Clock.Advance(21 * 24 * time.Hour)
-	renewed, err := x.fleet.CA.Renew(old, r, 0)
-	if err != nil {
+	if renewed, err = x.fleet.CA.Renew(old, r, 0); err != nil {
 		t.Fatal(err)
 	}
+	return old, renewed
+}
+
+// TestRenewalAtTheBench: an enrolled handset hands out a request for its
+// same key again, and takes the renewed certificate in place of the old.
+func TestRenewalAtTheBench(t *testing.T) {
+	x := newKeys(t)
+	old, renewed := renewal(t, x)
 	if err := x.d.InstallCertificate(context.Background(), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: renewed.Raw})); err != nil {
 		t.Fatalf("install the renewed certificate: %v", err)
 	}
@@ -371,25 +380,7 @@ func TestRenewalAtTheBench(t *testing.T) {
 // and an older certificate never replaces a newer one.
 func TestCertificateInstallRefusals(t *testing.T) {
 	x := newKeys(t)
-	if err := x.intent(state.Intent{Kind: state.IntentUnlock, PIN: []byte("246810")}); err != nil {
-		t.Fatal(err)
-	}
-	x.enroll(t)
-	old, _ := x.k.Store().Certificate()
-	req, err := x.d.EnrollRequest(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	blk, _ := pem.Decode(req)
-	r, err := enroll.ParseRequest(blk.Bytes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	x.fleet.Clock.Advance(21 * 24 * time.Hour)
-	renewed, err := x.fleet.CA.Renew(old, r, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	old, renewed := renewal(t, x)
 	pemOf := func(der []byte) []byte { return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}) }
 	x.intent(state.Intent{Kind: state.IntentLock})
 	if err := x.d.InstallCertificate(context.Background(), pemOf(renewed.Raw)); !errors.Is(err, api.ErrRejected) {
