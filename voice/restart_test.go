@@ -88,13 +88,8 @@ func TestICERestartWhileSignalingIsDown(t *testing.T) {
 	for _, mode := range []string{"send fails", "offer lost"} {
 		t.Run(mode, func(t *testing.T) {
 			checkGoroutines(t)
-			w := newWorld(t)
-			var sig *lossySignaling
-			alice := w.handset(t, "alice", func(c *Config) { sig = &lossySignaling{Signaling: c.Signaling}; c.Signaling = sig })
-			bob := w.handset(t, "bob")
-			connect(t, alice, bob)
-			bob.awaitFrames(t, 10)
-			alice.awaitFrames(t, 10)
+			sig := &lossySignaling{}
+			w, alice, bob := talking(t, sig, nil)
 
 			w.relay.cut("alice")
 			flag := &sig.down
@@ -119,11 +114,7 @@ func TestICERestartWhileSignalingIsDown(t *testing.T) {
 // he asks alice for the restart, and the call recovers.
 func TestICERestartOnTheCalleesBearer(t *testing.T) {
 	checkGoroutines(t)
-	w := newWorld(t)
-	alice, bob := w.handset(t, "alice"), w.handset(t, "bob")
-	connect(t, alice, bob)
-	bob.awaitFrames(t, 10)
-	alice.awaitFrames(t, 10)
+	w, alice, bob := talking(t, nil, nil)
 	w.relay.cut("bob")
 	time.Sleep(200 * time.Millisecond)
 	nb, na := len(bob.frames()), len(alice.frames())
@@ -141,11 +132,7 @@ func TestICERestartOnTheCalleesBearer(t *testing.T) {
 // recovers.
 func TestICERestartBothBearersAtOnce(t *testing.T) {
 	checkGoroutines(t)
-	w := newWorld(t)
-	alice, bob := w.handset(t, "alice"), w.handset(t, "bob")
-	connect(t, alice, bob)
-	bob.awaitFrames(t, 10)
-	alice.awaitFrames(t, 10)
+	w, alice, bob := talking(t, nil, nil)
 	w.relay.cut("alice")
 	w.relay.cut("bob")
 	time.Sleep(200 * time.Millisecond)
@@ -209,11 +196,7 @@ func TestICERestartRequestSentAgain(t *testing.T) {
 // daemon reports the bearer again, the call should recover.
 func TestICERestartAfterAGatherThatFoundNoRelay(t *testing.T) {
 	checkGoroutines(t)
-	w := newWorld(t)
-	alice, bob := w.handset(t, "alice"), w.handset(t, "bob")
-	connect(t, alice, bob)
-	bob.awaitFrames(t, 10)
-	alice.awaitFrames(t, 10)
+	w, alice, bob := talking(t, nil, nil)
 
 	var drop atomic.Bool
 	w.relay.udp.mu.Lock()
@@ -235,13 +218,8 @@ func TestICERestartAfterAGatherThatFoundNoRelay(t *testing.T) {
 // restart; the call should recover.
 func TestICERestartCalleeBearerChangesAfterAnswering(t *testing.T) {
 	checkGoroutines(t)
-	w := newWorld(t)
-	var bsig *lossySignaling
-	alice := w.handset(t, "alice")
-	bob := w.handset(t, "bob", func(c *Config) { bsig = &lossySignaling{Signaling: c.Signaling}; c.Signaling = bsig })
-	connect(t, alice, bob)
-	bob.awaitFrames(t, 10)
-	alice.awaitFrames(t, 10)
+	bsig := &lossySignaling{}
+	w, alice, bob := talking(t, nil, bsig)
 
 	bsig.lose.Store(true)
 	w.relay.cut("alice")
@@ -264,11 +242,7 @@ func TestICERestartCalleeBearerChangesAfterAnswering(t *testing.T) {
 // should carry on (pion alone would have: its failed timeout is 18 s).
 func TestICERestartAfterACoverageGap(t *testing.T) {
 	checkGoroutines(t)
-	w := newWorld(t)
-	alice, bob := w.handset(t, "alice"), w.handset(t, "bob")
-	connect(t, alice, bob)
-	bob.awaitFrames(t, 10)
-	alice.awaitFrames(t, 10)
+	w, _, bob := talking(t, nil, nil)
 
 	var drop atomic.Bool
 	w.relay.udp.mu.Lock()
@@ -279,4 +253,23 @@ func TestICERestartAfterACoverageGap(t *testing.T) {
 	drop.Store(false)
 	nb := len(bob.frames())
 	bob.awaitFramesWithin(t, nb+25, 30*time.Second)
+}
+
+// talking connects alice (the caller) to bob and waits for speech both
+// ways. A non-nil lossySignaling wraps that handset's signaling.
+func talking(t *testing.T, aliceSig, bobSig *lossySignaling) (*world, *handset, *handset) {
+	t.Helper()
+	w := newWorld(t)
+	wrap := func(ls *lossySignaling) func(*Config) {
+		return func(c *Config) {
+			if ls != nil {
+				ls.Signaling, c.Signaling = c.Signaling, ls
+			}
+		}
+	}
+	alice, bob := w.handset(t, "alice", wrap(aliceSig)), w.handset(t, "bob", wrap(bobSig))
+	connect(t, alice, bob)
+	bob.awaitFrames(t, 10)
+	alice.awaitFrames(t, 10)
+	return w, alice, bob
 }
